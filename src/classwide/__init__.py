@@ -1,0 +1,53 @@
+"""classwide: decide from a structure whether a drug law written as a class covers it.
+
+>>> from classwide import classify
+>>> record = classify("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", jurisdictions="US,CN")
+>>> [(v.jurisdiction, v.status.value) for v in record.jurisdictions]
+[('US', 'class'), ('CN', 'class')]
+"""
+
+from classwide._api import classify, classify_record
+from classwide._findings import (
+    Classification,
+    ClassMatch,
+    Difference,
+    JurisdictionVerdict,
+    Modification,
+    Status,
+    Verdict,
+)
+from classwide._rules import RuleSet, load_rules
+from classwide._standardize import parse_structure, standardize
+from classwide.errors import (
+    ClasswideError,
+    InputError,
+    ParseError,
+    RuleFileError,
+    UnknownRuleError,
+    UnsupportedFormatError,
+)
+from classwide.io import read_records
+
+__all__ = [
+    "ClassMatch",
+    "Classification",
+    "ClasswideError",
+    "Difference",
+    "InputError",
+    "JurisdictionVerdict",
+    "Modification",
+    "ParseError",
+    "RuleFileError",
+    "RuleSet",
+    "Status",
+    "UnknownRuleError",
+    "UnsupportedFormatError",
+    "Verdict",
+    "classify",
+    "classify_record",
+    "load_rules",
+    "parse_structure",
+    "read_records",
+    "standardize",
+]
+__version__ = "0.1.0"

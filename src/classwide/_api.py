@@ -1,0 +1,152 @@
+"""The one-call Python API over the pure core.
+
+``classify`` is for a single structure and raises on bad input; ``classify_record`` is the
+batch form and turns bad input into a record with ``error`` set, so a batch never stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from rdkit import Chem
+
+from classwide._engine import judge
+from classwide._findings import Classification
+from classwide._limits import DEFAULT_LIMITS, Limits
+from classwide._rules import RuleSet, default_rules
+from classwide._standardize import detect_notation, parse_structure, standardize
+from classwide.errors import InputError, UnknownRuleError
+
+
+def resolve_jurisdictions(rules: RuleSet, jurisdictions: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Turn ``"US,CN"``, a list of codes or None (all) into known codes, in the given order.
+
+    Raises:
+        UnknownRuleError: for a code no rule file defines.
+    """
+    known = rules.jurisdictions()
+    if jurisdictions is None:
+        return known
+    if isinstance(jurisdictions, str):
+        jurisdictions = jurisdictions.split(",")
+    codes = []
+    for code in jurisdictions:
+        code = code.strip().upper()
+        if not code:
+            continue
+        if code not in known:
+            raise UnknownRuleError(f"unknown jurisdiction {code!r} (known: {', '.join(known)})")
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise UnknownRuleError("no jurisdiction given")
+    return tuple(codes)
+
+
+def resolve_date(as_of: str | dt.date | None) -> dt.date:
+    """Turn ``"YYYY-MM-DD"``, a date or None (today) into a date.
+
+    Raises:
+        InputError: for text that is not an ISO date.
+    """
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(as_of.strip())
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {as_of!r}") from None
+
+
+def classify(
+    structure: str,
+    jurisdictions: str | Sequence[str] | None = None,
+    as_of: str | dt.date | None = None,
+    *,
+    rules: RuleSet | None = None,
+    record_id: str = "1",
+    limits: Limits = DEFAULT_LIMITS,
+) -> Classification:
+    """Decide whether a structure is controlled, per jurisdiction, on a given day.
+
+    Args:
+        structure: a SMILES, an InChI or a MOL block.
+        jurisdictions: codes such as ``["US", "CN"]`` or ``"US,CN"``; None for all.
+        as_of: the day whose law applies (ISO date or ``date``); None for today.
+        rules: a rule set (default: the packaged rules).
+        record_id: the id to put on the record.
+        limits: size and search limits.
+
+    Returns:
+        The classification; ``to_dict()`` gives the JSON record of the output contract.
+
+    Raises:
+        ParseError: when the structure cannot be read (the message says why).
+        UnknownRuleError: for an unknown jurisdiction.
+        TypeError: when ``structure`` is not text.
+
+    Example:
+        >>> classify("O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "US").verdict("US").status.value
+        'class'
+    """
+    rules = rules or default_rules()
+    codes = resolve_jurisdictions(rules, jurisdictions)
+    day = resolve_date(as_of)
+    parent = standardize(parse_structure(structure, limits=limits), limits=limits)
+    verdicts = judge(parent.mol, rules, codes, day, limits)
+    return Classification(
+        id=record_id,
+        input=structure,
+        error=None,
+        standardized=parent.smiles,
+        jurisdictions=verdicts,
+        rules_version=rules.version,
+        as_of=day.isoformat(),
+    )
+
+
+def classify_record(
+    structure: str | None,
+    record_id: str,
+    codes: Sequence[str],
+    day: dt.date,
+    rules: RuleSet,
+    *,
+    error: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Classification:
+    """Classify one batch record; bad input becomes ``error`` instead of an exception.
+
+    Args:
+        structure: the record's structure text (None when the reader could not get one).
+        record_id: the record's id.
+        codes: resolved jurisdiction codes.
+        day: the day whose law applies.
+        rules: the rule set.
+        error: a reader's error for this record, passed through.
+        limits: size and search limits.
+
+    Returns:
+        The record, with ``error`` set and no verdicts when it could not be decided.
+    """
+    text = structure if structure is not None else ""
+    shown = "(MOL block)" if detect_notation(text) == "molblock" else text
+    if error is None:
+        try:
+            mol = parse_structure(text, limits=limits)
+            if shown == "(MOL block)":
+                shown = Chem.MolToSmiles(mol)
+            parent = standardize(mol, limits=limits)
+            verdicts = judge(parent.mol, rules, codes, day, limits)
+        except InputError as exc:
+            error = str(exc)
+        except Exception as exc:  # an RDKit failure on one record must not stop a batch
+            error = f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        else:
+            return Classification(record_id, shown, None, parent.smiles, verdicts, rules.version,
+                                  day.isoformat())
+    return Classification(record_id, shown, error, None, (), rules.version, day.isoformat())

@@ -1,0 +1,256 @@
+"""What a decision returns: frozen dataclasses that serialise unchanged to JSON.
+
+The same objects feed the CLI, the batch writers and the Python API, so an explanation is
+never a log line or a joined string: it carries the rule, the clause labels of the legal
+text, the atoms (indices into the reported ``standardized`` SMILES) and a sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    """Per jurisdiction, the strongest control that applies (strongest first)."""
+
+    LISTED = "listed"
+    CLASS = "class"
+    PRECURSOR = "precursor"
+    NOT_CONTROLLED = "not_controlled"
+
+    @property
+    def rank(self) -> int:
+        """0 for the strongest status."""
+        return list(Status).index(self)
+
+
+class Verdict(str, Enum):
+    """Whether one definition takes in one structure."""
+
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    INDETERMINATE = "indeterminate"
+
+
+@dataclass(frozen=True)
+class Modification:
+    """One difference from the reference structure that a clause allows."""
+
+    region: str
+    clauses: tuple[str, ...]
+    description: str
+    atoms: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON types."""
+        return {
+            "region": self.region,
+            "clauses": list(self.clauses),
+            "change": self.description,
+            "atoms": list(self.atoms),
+        }
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One difference from the reference structure that no clause allows."""
+
+    region: str
+    description: str
+    atoms: tuple[int, ...]
+    clauses_tried: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON types."""
+        return {
+            "region": self.region,
+            "difference": self.description,
+            "clauses_tried": list(self.clauses_tried),
+            "atoms": list(self.atoms),
+        }
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How one structure lines up with a scaffold definition.
+
+    Attributes:
+        modifications: the allowed changes found.
+        also: clause labels that explain the same changes another way (A or B).
+        differences: the changes no clause allows (empty for a member).
+        regions: region id -> atom indices of that region in the structure.
+        core_found: False when the scaffold's core is absent altogether.
+        near: the core is absent, but a known near miss of it is present.
+    """
+
+    modifications: tuple[Modification, ...] = ()
+    differences: tuple[Difference, ...] = ()
+    regions: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    core_found: bool = True
+    near: bool = False
+    also: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """MATCH when every difference is allowed and there is at least one."""
+        if self.core_found and not self.differences and self.modifications:
+            return Verdict.MATCH
+        return Verdict.NO_MATCH
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        """The clause labels used, in the order the legal text gives them."""
+        used = {c for m in self.modifications for c in m.clauses} | set(self.also)
+        return tuple(sorted(used))
+
+    def explanation(self) -> str:
+        """One line naming each modification, or why the structure is outside."""
+        if self.differences:
+            return "; ".join(d.description for d in self.differences)
+        return "; ".join(m.description for m in self.modifications)
+
+
+@dataclass(frozen=True)
+class ClassMatch:
+    """A class definition that the structure satisfies (``applies`` False when overridden)."""
+
+    rule: str
+    class_name: str
+    clauses: tuple[str, ...]
+    applies: bool
+    explanation: str
+    since: str
+    instrument: str
+    citation: str
+    modifications: tuple[Modification, ...]
+    regions: tuple[tuple[str, tuple[int, ...]], ...]
+    reason: str | None = None
+
+    kind: str = field(default="class", init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise in the shape of the output contract."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "class": self.class_name,
+            "rule": self.rule,
+            "clauses": list(self.clauses),
+            "applies": self.applies,
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        out.update(
+            {
+                "explanation": self.explanation,
+                "since": self.since,
+                "instrument": self.instrument,
+                "source": self.citation,
+                "modifications": [m.to_dict() for m in self.modifications],
+                "regions": {name: list(atoms) for name, atoms in self.regions},
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A class definition whose core the structure has, with what keeps it outside."""
+
+    rule: str
+    class_name: str
+    reason: str
+    differences: tuple[Difference, ...]
+    modifications: tuple[Modification, ...]
+    regions: tuple[tuple[str, tuple[int, ...]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON types."""
+        return {
+            "class": self.class_name,
+            "rule": self.rule,
+            "reason": self.reason,
+            "differences": [d.to_dict() for d in self.differences],
+            "allowed_modifications": [m.to_dict() for m in self.modifications],
+            "regions": {name: list(atoms) for name, atoms in self.regions},
+        }
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A named reading of the law whose alternative would change a class match."""
+
+    reading: str
+    rule: str
+    class_match_would_be: bool
+    status_would_be: Status
+    alternative: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise in the shape of the output contract."""
+        return {
+            "reading": self.reading,
+            "rule": self.rule,
+            "class_match_would_be": self.class_match_would_be,
+            "status_would_be": self.status_would_be.value,
+            "alternative": self.alternative,
+        }
+
+
+@dataclass(frozen=True)
+class JurisdictionVerdict:
+    """The control that applies in one jurisdiction, and every rule that spoke."""
+
+    jurisdiction: str
+    status: Status
+    matches: tuple[ClassMatch, ...] = ()
+    near_misses: tuple[NearMiss, ...] = ()
+    review: tuple[ReviewNote, ...] = ()
+
+    @property
+    def controlled(self) -> bool:
+        """True for any status but ``not_controlled``."""
+        return self.status is not Status.NOT_CONTROLLED
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise in the shape of the output contract."""
+        return {
+            "controlled": self.controlled,
+            "status": self.status.value,
+            "matches": [m.to_dict() for m in self.matches],
+            "near_misses": [n.to_dict() for n in self.near_misses],
+            "review": [r.to_dict() for r in self.review],
+        }
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The record for one input structure: its parent and a verdict per jurisdiction."""
+
+    id: str
+    input: str
+    error: str | None
+    standardized: str | None
+    jurisdictions: tuple[JurisdictionVerdict, ...]
+    rules_version: str
+    as_of: str
+
+    def verdict(self, jurisdiction: str) -> JurisdictionVerdict:
+        """Return the verdict for one jurisdiction code."""
+        for verdict in self.jurisdictions:
+            if verdict.jurisdiction == jurisdiction:
+                return verdict
+        raise KeyError(jurisdiction)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise in the shape of the output contract (key order is stable)."""
+        return {
+            "id": self.id,
+            "input": self.input,
+            "error": self.error,
+            "standardized": self.standardized,
+            "jurisdictions": {v.jurisdiction: v.to_dict() for v in self.jurisdictions},
+            "as_of": self.as_of,
+            "rules_version": self.rules_version,
+        }

@@ -1,0 +1,25 @@
+"""Limits on what one record may cost, with the reason for each (one place for all of them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep one bad record from stalling a batch or a server."""
+
+    # The largest controlled fentanyl has under 50 heavy atoms; inputs of over a thousand
+    # are polymers, proteins or concatenation accidents. Standardising them costs seconds
+    # and no class law here can apply, so they are reported as too large instead.
+    max_heavy_atoms: int = 1000
+    # A SMILES longer than this is not a single small molecule (insulin's is about 3 kB).
+    max_input_chars: int = 100_000
+    # Each core match is tried as a decomposition; symmetric cages can give thousands.
+    # The best explanation is found among the first ones, in RDKit's canonical order.
+    max_core_matches: int = 64
+    # Skeleton matches tried per region (a phenyl matches itself in 12 ways).
+    max_skeleton_matches: int = 48
+
+
+DEFAULT_LIMITS = Limits()

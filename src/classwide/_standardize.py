@@ -1,0 +1,162 @@
+"""Read a structure and choose the parent that the law is applied to.
+
+A seized sample or a catalogue entry is usually a salt, a solvate or a charged form.
+Class laws speak of the substance "and its salts, isomers ..." (US) or are silent (China),
+and ``INTERPRETATION.md`` decides on the neutral parent: the largest organic fragment,
+metals disconnected, charges neutralised, isotope labels and explicit hydrogens dropped.
+Stereochemistry is kept in the reported structure but never used in a decision, because
+every definition here covers all stereoisomers of a member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdkit import Chem, rdBase
+from rdkit.Chem import rdinchi
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+from classwide._limits import DEFAULT_LIMITS, Limits
+from classwide.errors import ParseError
+
+_METAL_DISCONNECTOR = rdMolStandardize.MetalDisconnector()
+_NORMALIZER = rdMolStandardize.Normalizer()
+_FRAGMENT_CHOOSER = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+_UNCHARGER = rdMolStandardize.Uncharger(canonicalOrder=True)
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The structure a decision is made on.
+
+    Attributes:
+        mol: the parent, atoms numbered in the order they appear in ``smiles``, so that
+            an atom index in a verdict points at the same atom in the reported SMILES.
+        smiles: canonical SMILES of the parent (stereo kept, isotopes dropped).
+    """
+
+    mol: Chem.Mol
+    smiles: str
+
+
+def detect_notation(text: str) -> str:
+    """Tell SMILES, InChI and MOL blocks apart.
+
+    >>> detect_notation("InChI=1S/CH4/h1H4")
+    'inchi'
+    >>> detect_notation("CCO")
+    'smiles'
+    """
+    stripped = text.strip()
+    if stripped.startswith("InChI="):
+        return "inchi"
+    if "M  END" in text or "V2000" in text or "V3000" in text:
+        return "molblock"
+    return "smiles"
+
+
+def parse_structure(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Chem.Mol:
+    """Read a SMILES, an InChI or a MOL block into a sanitised RDKit molecule.
+
+    Args:
+        text: the structure as written.
+        limits: size limits for the input.
+
+    Returns:
+        The sanitised molecule, as written (no standardisation yet).
+
+    Raises:
+        ParseError: with a one-line reason when the text is empty or not a valid structure.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"a structure must be given as text, not {type(text).__name__}")
+    if not text.strip():
+        raise ParseError("empty record: no structure given")
+    if len(text) > limits.max_input_chars:
+        raise ParseError(f"too large: {len(text)} characters (limit {limits.max_input_chars})")
+    notation = detect_notation(text)
+    with rdBase.BlockLogs():
+        if notation == "inchi":
+            return _parse_inchi(text.strip())
+        if notation == "molblock":
+            mol = Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
+            if mol is None:
+                raise ParseError("unreadable MOL block")
+            return _sanitize(mol, "MOL block")
+        smiles = text.strip()
+        if any(ch.isspace() for ch in smiles):
+            raise ParseError(f"unparsable SMILES {_quote(smiles)}: it contains white space")
+        mol = Chem.MolFromSmiles(smiles, sanitize=False)
+        if mol is None:
+            raise ParseError(f"unparsable SMILES {_quote(smiles)}: syntax error")
+        return _sanitize(mol, "SMILES")
+
+
+def _parse_inchi(inchi: str) -> Chem.Mol:
+    mol, code, message, log = rdinchi.InchiToMol(inchi, True, False)
+    if mol is None:
+        detail = (message or "").strip() or _last_line(log)
+        raise ParseError(f"unreadable InChI {_quote(inchi)}: {detail or f'InChI error {code}'}")
+    return mol
+
+
+def _sanitize(mol: Chem.Mol, notation: str) -> Chem.Mol:
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception as exc:  # RDKit raises several MolSanitizeException subclasses
+        raise ParseError(f"invalid {notation}: {_one_line(str(exc))}") from None
+    return mol
+
+
+def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
+    """Choose and neutralise the parent structure of a (possibly salt) input.
+
+    Args:
+        mol: a sanitised molecule, as read.
+        limits: size limits.
+
+    Returns:
+        The parent, renumbered to follow its canonical SMILES.
+
+    Raises:
+        ParseError: when the input is too large or has no atoms.
+    """
+    heavy = mol.GetNumHeavyAtoms()
+    if heavy == 0:
+        raise ParseError("empty structure: no heavy atoms")
+    if heavy > limits.max_heavy_atoms:
+        raise ParseError(f"too large: {heavy} heavy atoms (limit {limits.max_heavy_atoms})")
+    with rdBase.BlockLogs():
+        work = Chem.Mol(mol)
+        for atom in work.GetAtoms():
+            atom.SetIsotope(0)
+        try:
+            work = Chem.RemoveHs(work)
+            work = _METAL_DISCONNECTOR.Disconnect(work)
+            work = _NORMALIZER.normalize(work)
+            work = _FRAGMENT_CHOOSER.choose(work)
+            work = _UNCHARGER.uncharge(work)
+            Chem.SanitizeMol(work)
+        except Exception as exc:
+            raise ParseError(f"cannot standardise: {_one_line(str(exc))}") from None
+        smiles = Chem.MolToSmiles(work)
+        order = list(work.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
+        work = Chem.RenumberAtoms(work, order)
+    return Parent(mol=work, smiles=smiles)
+
+
+def _quote(text: str, width: int = 60) -> str:
+    shown = text if len(text) <= width else text[: width - 3] + "..."
+    return "'" + _one_line(shown) + "'"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    last = lines[-1]
+    return last.split(" ", 2)[-1] if last.startswith("Structure:") else last

@@ -1,0 +1,537 @@
+"""The chemical words that class laws use, as tests on a group of atoms.
+
+Rule files name these words ("alkyl", "acyl", "monocycle" ...); this module is what each
+word means, in one place, with the reading from ``legal/INTERPRETATION.md``:
+
+* A **group** is a set of atoms hanging off one atom of a reference scaffold through one
+  bond (its *root* is bonded to the *anchor*).
+* **Substituent kinds** (`SUBSTITUENT_KINDS`) classify a group added to a kept skeleton:
+  "alkyl", "halo", "ester" ... Kinds that no law here allows ("cyano", "oxo", "aryl")
+  exist only to name what was found.
+* **Replacement kinds** (`REPLACEMENT_KINDS`) classify a group that takes the place of a
+  whole part: "acyl", "monocycle", "any".
+
+Stereo is never consulted, so every stereoisomer of a member is a member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rdkit import Chem
+
+HALOGENS = frozenset({9, 17, 35, 53})
+_C, _N, _O, _P, _S = 6, 7, 8, 15, 16
+
+
+@dataclass(frozen=True)
+class Group:
+    """Atoms of a molecule that hang off ``anchor`` through the bond ``anchor``-``root``."""
+
+    atoms: frozenset[int]
+    root: int
+    anchor: int
+
+
+def bond_order(mol: Chem.Mol, a: int, b: int) -> float:
+    """Return the order of the bond between atoms ``a`` and ``b`` (0 when none)."""
+    bond = mol.GetBondBetweenAtoms(a, b)
+    return 0.0 if bond is None else bond.GetBondTypeAsDouble()
+
+
+def _atoms(mol: Chem.Mol, group: Group) -> list[Chem.Atom]:
+    return [mol.GetAtomWithIdx(i) for i in sorted(group.atoms)]
+
+
+def _internal_bonds(mol: Chem.Mol, group: Group) -> list[Chem.Bond]:
+    bonds = []
+    for i in group.atoms:
+        for bond in mol.GetAtomWithIdx(i).GetBonds():
+            j = bond.GetOtherAtomIdx(i)
+            if j in group.atoms and i < j:
+                bonds.append(bond)
+    return bonds
+
+
+def _in_ring_inside(mol: Chem.Mol, group: Group) -> bool:
+    ring_info = mol.GetRingInfo()
+    return any(set(ring) <= group.atoms for ring in ring_info.AtomRings())
+
+
+def _saturated_acyclic(mol: Chem.Mol, group: Group, elements: frozenset[int]) -> bool:
+    if _in_ring_inside(mol, group):
+        return False
+    for atom in _atoms(mol, group):
+        if atom.GetAtomicNum() not in elements or atom.GetIsAromatic() or atom.GetFormalCharge():
+            return False
+    return all(b.GetBondType() == Chem.BondType.SINGLE for b in _internal_bonds(mol, group))
+
+
+def _single_attachment(mol: Chem.Mol, group: Group) -> bool:
+    return bond_order(mol, group.anchor, group.root) == 1.0
+
+
+# --- substituent kinds -------------------------------------------------------------------
+
+
+def is_hydroxyl(mol: Chem.Mol, group: Group) -> bool:
+    """-OH."""
+    atom = mol.GetAtomWithIdx(group.root)
+    return (
+        len(group.atoms) == 1
+        and atom.GetAtomicNum() == _O
+        and atom.GetTotalNumHs() == 1
+        and _single_attachment(mol, group)
+    )
+
+
+def is_halo(mol: Chem.Mol, group: Group) -> bool:
+    """-F, -Cl, -Br, -I."""
+    atom = mol.GetAtomWithIdx(group.root)
+    return len(group.atoms) == 1 and atom.GetAtomicNum() in HALOGENS and atom.GetFormalCharge() == 0
+
+
+def is_alkyl(mol: Chem.Mol, group: Group) -> bool:
+    """An acyclic saturated hydrocarbon group (methyl, ethyl, isopropyl ...).
+
+    Alkyl is read as IUPAC's acyclic "alkyl": a ring bonded through one bond
+    (cyclopropyl) is a cycloalkyl, and a ring closed onto the scaffold (spiro) is not a
+    substituent at all.
+    """
+    return (
+        mol.GetAtomWithIdx(group.root).GetAtomicNum() == _C
+        and _single_attachment(mol, group)
+        and _saturated_acyclic(mol, group, frozenset({_C}))
+    )
+
+
+def is_alkenyl(mol: Chem.Mol, group: Group) -> bool:
+    """An acyclic hydrocarbon group with at least one C=C and no C#C (vinyl, allyl ...)."""
+    if mol.GetAtomWithIdx(group.root).GetAtomicNum() != _C or not _single_attachment(mol, group):
+        return False
+    if _in_ring_inside(mol, group):
+        return False
+    if any(a.GetAtomicNum() != _C or a.GetIsAromatic() for a in _atoms(mol, group)):
+        return False
+    orders = [b.GetBondType() for b in _internal_bonds(mol, group)]
+    return Chem.BondType.DOUBLE in orders and Chem.BondType.TRIPLE not in orders
+
+
+def is_haloalkyl(mol: Chem.Mol, group: Group) -> bool:
+    """An alkyl group carrying one or more halogens (fluoromethyl, trifluoromethyl ...)."""
+    if mol.GetAtomWithIdx(group.root).GetAtomicNum() != _C or not _single_attachment(mol, group):
+        return False
+    elements = {a.GetAtomicNum() for a in _atoms(mol, group)}
+    return bool(elements & HALOGENS) and _saturated_acyclic(mol, group, HALOGENS | {_C})
+
+
+def is_alkoxyl(mol: Chem.Mol, group: Group) -> bool:
+    """-O-alkyl (methoxy, ethoxy ...)."""
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _O or root.GetDegree() != 2 or not _single_attachment(mol, group):
+        return False
+    return _saturated_acyclic(mol, group, frozenset({_C, _O})) and all(
+        a.GetAtomicNum() == _C for a in _atoms(mol, group) if a.GetIdx() != group.root
+    )
+
+
+def is_ether(mol: Chem.Mol, group: Group) -> bool:
+    """A saturated acyclic group of C and O with an ether oxygen and no OH (CH2OCH3 ...).
+
+    Alkoxy groups are ethers too; sufentanil's methoxymethyl is the model case.
+    """
+    if not _single_attachment(mol, group):
+        return False
+    if not _saturated_acyclic(mol, group, frozenset({_C, _O})):
+        return False
+    oxygens = [a for a in _atoms(mol, group) if a.GetAtomicNum() == _O]
+    if not oxygens or any(a.GetTotalNumHs() for a in oxygens):
+        return False
+    # An oxygen must sit between two carbons (no peroxide, no O at the end of the chain).
+    return all(
+        sum(1 for n in a.GetNeighbors() if n.GetAtomicNum() == _C) == 2 for a in oxygens
+    )
+
+
+def is_ester(mol: Chem.Mol, group: Group) -> bool:
+    """An ester: alkoxycarbonyl -C(=O)O-alkyl (carfentanil) or acyloxy -O-C(=O)-R."""
+    if not _single_attachment(mol, group) or _in_ring_inside(mol, group):
+        return False
+    atoms = _atoms(mol, group)
+    if any(a.GetAtomicNum() not in (_C, _O) or a.GetIsAromatic() for a in atoms):
+        return False
+    carbonyls = [
+        a
+        for a in atoms
+        if a.GetAtomicNum() == _C
+        and any(
+            n.GetAtomicNum() == _O and bond_order(mol, a.GetIdx(), n.GetIdx()) == 2.0
+            for n in a.GetNeighbors()
+        )
+    ]
+    if len(carbonyls) != 1:
+        return False
+    carbonyl = carbonyls[0]
+    single_o = [
+        n
+        for n in carbonyl.GetNeighbors()
+        if n.GetAtomicNum() == _O and bond_order(mol, carbonyl.GetIdx(), n.GetIdx()) == 1.0
+    ]
+    if len(single_o) != 1 or single_o[0].GetTotalNumHs():
+        return False  # a carboxylic acid is not an ester
+    others = [b for b in _internal_bonds(mol, group) if b.GetBondType() != Chem.BondType.SINGLE]
+    return len(others) == 1  # the C=O is the only multiple bond
+
+
+def is_amino(mol: Chem.Mol, group: Group) -> bool:
+    """-NH2, -NHR, -NR2 with R alkyl; not an amide, not charged."""
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _N or root.GetFormalCharge() or root.GetIsAromatic():
+        return False
+    if not _single_attachment(mol, group):
+        return False
+    rest = group.atoms - {group.root}
+    if any(mol.GetAtomWithIdx(i).GetAtomicNum() != _C for i in rest):
+        return False
+    return _saturated_acyclic(mol, group, frozenset({_C, _N}))
+
+
+def is_nitro(mol: Chem.Mol, group: Group) -> bool:
+    """-NO2, charge-separated or not."""
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _N or len(group.atoms) != 3:
+        return False
+    return all(mol.GetAtomWithIdx(i).GetAtomicNum() == _O for i in group.atoms - {group.root})
+
+
+def is_cyano(mol: Chem.Mol, group: Group) -> bool:
+    """-C#N (named, never allowed by the laws here)."""
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _C or len(group.atoms) != 2:
+        return False
+    (other,) = group.atoms - {group.root}
+    return mol.GetAtomWithIdx(other).GetAtomicNum() == _N and bond_order(mol, group.root, other) == 3
+
+
+def is_oxo(mol: Chem.Mol, group: Group) -> bool:
+    """=O on the skeleton (a ketone or lactam carbonyl)."""
+    root = mol.GetAtomWithIdx(group.root)
+    return len(group.atoms) == 1 and root.GetAtomicNum() == _O and not _single_attachment(mol, group)
+
+
+def is_n_oxide(mol: Chem.Mol, group: Group) -> bool:
+    """-[O-] on a positively charged nitrogen (an N-oxide)."""
+    root = mol.GetAtomWithIdx(group.root)
+    anchor = mol.GetAtomWithIdx(group.anchor)
+    return (
+        len(group.atoms) == 1
+        and root.GetAtomicNum() == _O
+        and anchor.GetAtomicNum() == _N
+        and (root.GetFormalCharge() == -1 or bond_order(mol, group.anchor, group.root) == 2)
+    )
+
+
+def is_carboxyl(mol: Chem.Mol, group: Group) -> bool:
+    """-C(=O)OH."""
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _C or len(group.atoms) != 3:
+        return False
+    oxygens = [mol.GetAtomWithIdx(i) for i in group.atoms - {group.root}]
+    return all(o.GetAtomicNum() == _O for o in oxygens) and any(o.GetTotalNumHs() for o in oxygens)
+
+
+def contains_ring(mol: Chem.Mol, group: Group) -> bool:
+    """The group holds a ring of its own (phenyl, cyclopropyl, furyl ...)."""
+    return _in_ring_inside(mol, group)
+
+
+def is_acyl(mol: Chem.Mol, group: Group) -> bool:
+    """R-C(=O)- bonded through the carbonyl carbon, R = H, any carbon group, alkoxy or amino.
+
+    Formyl, alkanoyl, aroyl, alkoxycarbonyl (the carbamate that DEA named "fentanyl
+    carbamate") and carbamoyl (urea) are all acyl in the default reading.
+    """
+    return _double_bonded_root(mol, group, _C, _O, count=1)
+
+
+def is_thioacyl(mol: Chem.Mol, group: Group) -> bool:
+    """R-C(=S)-, acyl only in IUPAC's broad sense."""
+    return _double_bonded_root(mol, group, _C, _S, count=1)
+
+
+def is_sulfonyl(mol: Chem.Mol, group: Group) -> bool:
+    """R-S(=O)2-, acyl only in IUPAC's broad sense."""
+    return _double_bonded_root(mol, group, _S, _O, count=2)
+
+
+def is_phosphoryl(mol: Chem.Mol, group: Group) -> bool:
+    """R2P(=O)-, acyl only in IUPAC's broad sense."""
+    return _double_bonded_root(mol, group, _P, _O, count=1)
+
+
+def _double_bonded_root(mol: Chem.Mol, group: Group, element: int, partner: int, count: int) -> bool:
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != element or root.GetIsAromatic() or not _single_attachment(mol, group):
+        return False
+    doubles = [
+        n
+        for n in root.GetNeighbors()
+        if n.GetIdx() in group.atoms
+        and n.GetAtomicNum() == partner
+        and n.GetDegree() == 1
+        and bond_order(mol, root.GetIdx(), n.GetIdx()) == 2.0
+    ]
+    return len(doubles) == count
+
+
+# Order matters only for naming: the first kind that fits names a substituent.
+SubstituentTest = Callable[[Chem.Mol, Group], bool]
+SUBSTITUENT_KINDS: dict[str, SubstituentTest] = {
+    "hydroxyl": is_hydroxyl,
+    "halo": is_halo,
+    "nitro": is_nitro,
+    "amino": is_amino,
+    "alkyl": is_alkyl,
+    "alkenyl": is_alkenyl,
+    "haloalkyl": is_haloalkyl,
+    "alkoxyl": is_alkoxyl,
+    "ether": is_ether,
+    "ester": is_ester,
+    # Named only: no clause of the laws here lists them.
+    "cyano": is_cyano,
+    "oxo": is_oxo,
+    "N-oxide": is_n_oxide,
+    "carboxyl": is_carboxyl,
+    "acyl": is_acyl,
+    "ring-bearing": contains_ring,
+}
+ALLOWABLE_SUBSTITUENT_KINDS = frozenset(
+    {"hydroxyl", "halo", "nitro", "amino", "alkyl", "alkenyl", "haloalkyl", "alkoxyl", "ether",
+     "ester", "any"}
+)
+KIND_NOUNS = {
+    "hydroxyl": "hydroxyl group",
+    "halo": "halogen",
+    "nitro": "nitro group",
+    "amino": "amino group",
+    "alkyl": "alkyl group",
+    "alkenyl": "alkenyl group",
+    "haloalkyl": "haloalkyl group",
+    "alkoxyl": "alkoxyl group",
+    "ether": "ether group",
+    "ester": "ester group",
+    "cyano": "cyano group",
+    "oxo": "oxo group (C=O)",
+    "N-oxide": "N-oxide",
+    "carboxyl": "carboxylic acid group",
+    "acyl": "acyl group",
+    "ring-bearing": "ring",
+}
+
+
+def substituent_kinds(mol: Chem.Mol, group: Group) -> tuple[str, ...]:
+    """Return every kind that describes the group, in naming order."""
+    return tuple(name for name, test in SUBSTITUENT_KINDS.items() if test(mol, group))
+
+
+def substituent_allowed(kinds_found: Iterable[str], kinds_allowed: Iterable[str]) -> bool:
+    """Tell whether a substituent of ``kinds_found`` is one of ``kinds_allowed``."""
+    allowed = set(kinds_allowed)
+    return "any" in allowed or bool(allowed & set(kinds_found))
+
+
+# --- ring systems and replacement kinds ------------------------------------------------------
+
+
+def ring_system(
+    mol: Chem.Mol, group: Group, *, dioxole_as_substituent: bool = False
+) -> list[tuple[int, ...]]:
+    """Return the rings of the ring system that holds the group's root atom.
+
+    Rings that share an atom belong to one system (fused, bridged or spiro). With
+    ``dioxole_as_substituent`` a 1,3-dioxole or 1,4-dioxane ring fused to an aromatic ring
+    (methylenedioxy, ethylenedioxy) is left out, as a substituent rather than a ring.
+    """
+    rings = [r for r in mol.GetRingInfo().AtomRings() if set(r) <= group.atoms]
+    if dioxole_as_substituent:
+        rings = [r for r in rings if not _is_fused_alkylenedioxy(mol, r)]
+    system: list[tuple[int, ...]] = []
+    atoms = {group.root}
+    changed = True
+    while changed:
+        changed = False
+        for ring in rings:
+            if ring not in system and atoms & set(ring):
+                system.append(ring)
+                atoms |= set(ring)
+                changed = True
+    return system
+
+
+def _is_fused_alkylenedioxy(mol: Chem.Mol, ring: tuple[int, ...]) -> bool:
+    if len(ring) not in (5, 6):
+        return False
+    atoms = [mol.GetAtomWithIdx(i) for i in ring]
+    aromatic = [a for a in atoms if a.GetIsAromatic()]
+    oxygens = [a for a in atoms if a.GetAtomicNum() == _O]
+    carbons = [a for a in atoms if not a.GetIsAromatic() and a.GetAtomicNum() == _C]
+    return (
+        len(aromatic) == 2
+        and len(oxygens) == 2
+        and len(carbons) == len(ring) - 4
+        and all(a.GetAtomicNum() == _C for a in aromatic)
+    )
+
+
+def is_monocycle(
+    mol: Chem.Mol,
+    group: Group,
+    *,
+    aromatic: bool = False,
+    hetero: bool = False,
+    dioxole_as_substituent: bool = False,
+    benzene_substituents: tuple[str, ...] | None = None,
+) -> bool:
+    """A single ring bonded directly through one of its atoms, with any substituents.
+
+    Args:
+        mol: the molecule.
+        group: the group that takes the place of the original ring.
+        aromatic: the ring must be aromatic ("aromatic monocycle").
+        hetero: the ring must hold a heteroatom ("heteromonocycle").
+        dioxole_as_substituent: count a fused methylenedioxy ring as a substituent.
+        benzene_substituents: when the ring is still a benzene ring, only these substituent
+            kinds may be on it (``None``: any).
+
+    Returns:
+        True when the group is such a monocycle.
+    """
+    if not mol.GetAtomWithIdx(group.root).IsInRing():
+        return False
+    system = ring_system(mol, group, dioxole_as_substituent=dioxole_as_substituent)
+    if len(system) != 1:
+        return False
+    ring = system[0]
+    ring_atoms = [mol.GetAtomWithIdx(i) for i in ring]
+    if aromatic and not all(a.GetIsAromatic() for a in ring_atoms):
+        return False
+    if hetero and all(a.GetAtomicNum() == _C for a in ring_atoms):
+        return False
+    is_benzene = len(ring) == 6 and all(
+        a.GetIsAromatic() and a.GetAtomicNum() == _C for a in ring_atoms
+    )
+    if benzene_substituents is not None and is_benzene:
+        for substituent in substituents_of(mol, group.atoms, frozenset(ring)):
+            if not substituent_allowed(substituent_kinds(mol, substituent), benzene_substituents):
+                return False
+    return True
+
+
+def substituents_of(
+    mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[int]
+) -> list[Group]:
+    """Split ``within`` minus ``skeleton`` into groups, each bonded to one skeleton atom.
+
+    A piece bonded to the skeleton by two or more bonds (a fused ring) is returned as a
+    group whose ``anchor`` is -1.
+    """
+    rest = set(within) - set(skeleton)
+    groups: list[Group] = []
+    while rest:
+        seed = min(rest)
+        component = {seed}
+        frontier = [seed]
+        while frontier:
+            i = frontier.pop()
+            for n in mol.GetAtomWithIdx(i).GetNeighbors():
+                j = n.GetIdx()
+                if j in rest and j not in component:
+                    component.add(j)
+                    frontier.append(j)
+        rest -= component
+        links = [
+            (n.GetIdx(), i)
+            for i in component
+            for n in mol.GetAtomWithIdx(i).GetNeighbors()
+            if n.GetIdx() in skeleton
+        ]
+        if len(links) == 1:
+            anchor, root = links[0]
+            groups.append(Group(frozenset(component), root, anchor))
+        else:
+            groups.append(Group(frozenset(component), min(component), -1))
+    return groups
+
+
+def is_any(mol: Chem.Mol, group: Group) -> bool:
+    """Any group at all (only hydrogen is not a group)."""
+    return bool(group.atoms)
+
+
+ReplacementTest = Callable[..., bool]
+REPLACEMENT_KINDS: dict[str, ReplacementTest] = {
+    "acyl": is_acyl,
+    "thioacyl": is_thioacyl,
+    "sulfonyl": is_sulfonyl,
+    "phosphoryl": is_phosphoryl,
+    "monocycle": is_monocycle,
+    "any": is_any,
+}
+REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
+    "monocycle": frozenset({"aromatic", "hetero", "dioxole_as_substituent", "benzene_substituents"}),
+}
+
+
+def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
+    """Tell whether ``group`` is a replacement of ``kind`` with ``params``."""
+    test = REPLACEMENT_KINDS[kind]
+    if kind == "monocycle":
+        kwargs = dict(params)
+        if "benzene_substituents" in kwargs and kwargs["benzene_substituents"] is not None:
+            kwargs["benzene_substituents"] = tuple(kwargs["benzene_substituents"])  # type: ignore[arg-type]
+        return test(mol, group, **kwargs)
+    return test(mol, group)
+
+
+# --- naming -------------------------------------------------------------------------------------
+
+
+def group_smiles(mol: Chem.Mol, group: Group) -> str:
+    """Canonical SMILES of a group with ``*`` for the atom it hangs off (no stereo)."""
+    keep = sorted(group.atoms)
+    rw = Chem.RWMol()
+    index = {}
+    dummy = Chem.Atom(0)
+    dummy.SetNoImplicit(True)
+    index[group.anchor] = rw.AddAtom(dummy)
+    for i in keep:
+        src = mol.GetAtomWithIdx(i)
+        atom = Chem.Atom(src.GetAtomicNum())
+        atom.SetFormalCharge(src.GetFormalCharge())
+        atom.SetIsAromatic(src.GetIsAromatic())
+        atom.SetNumExplicitHs(src.GetTotalNumHs())
+        atom.SetNoImplicit(True)
+        index[i] = rw.AddAtom(atom)
+    for i in keep + [group.anchor]:
+        for bond in mol.GetAtomWithIdx(i).GetBonds():
+            j = bond.GetOtherAtomIdx(i)
+            if j in index and i < j and not (i == group.anchor and j != group.root) and not (
+                j == group.anchor and i != group.root
+            ):
+                rw.AddBond(index[i], index[j], bond.GetBondType())
+                if bond.GetIsAromatic():
+                    rw.GetBondBetweenAtoms(index[i], index[j]).SetIsAromatic(True)
+    frag = rw.GetMol()
+    frag.UpdatePropertyCache(strict=False)
+    return canonical_fragment(Chem.MolToSmiles(frag, isomericSmiles=False))
+
+
+@lru_cache(maxsize=4096)
+def canonical_fragment(smiles: str) -> str:
+    """Canonicalise a fragment SMILES with ``*`` (round trip through RDKit)."""
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return smiles
+    return Chem.MolToSmiles(mol, isomericSmiles=False)

@@ -1,0 +1,91 @@
+"""Screen a stream of records: one output record per input record, in input order.
+
+``screen`` runs the pure per-record function sequentially or over worker processes. With
+workers, at most a bounded number of chunks is in flight, so memory does not grow with the
+input, and results are yielded in input order as soon as they are ready.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+
+from classwide._api import classify_record
+from classwide._findings import Classification
+from classwide._rules import RuleSet, default_rules, load_rules
+from classwide.io import InputRecord
+
+CHUNK = 64
+
+_worker_rules: RuleSet | None = None
+
+
+def _init_worker(extra_rules: tuple[str, ...]) -> None:
+    global _worker_rules
+    # Each worker compiles the rule files itself (cheap) rather than unpickling queries.
+    _worker_rules = load_rules(extra_rules) if extra_rules else default_rules()
+
+
+def _run_chunk(
+    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date
+) -> list[Classification]:
+    assert _worker_rules is not None
+    return [
+        classify_record(r.text, r.id, codes, day, _worker_rules, error=r.error) for r in chunk
+    ]
+
+
+def resolve_workers(workers: int | None) -> int:
+    """``None``, 0 or -1 mean all cores (joblib's convention)."""
+    if workers is None or workers <= 0:
+        return os.cpu_count() or 1
+    return workers
+
+
+def screen(
+    records: Iterable[InputRecord],
+    codes: Sequence[str],
+    day: dt.date,
+    *,
+    rules: RuleSet | None = None,
+    extra_rules: Sequence[str | Path] = (),
+    workers: int = 1,
+) -> Iterator[Classification]:
+    """Classify every record, yielding results in input order.
+
+    Args:
+        records: input records (from ``classwide.io``).
+        codes: resolved jurisdiction codes.
+        day: the day whose law applies.
+        rules: the rule set for the sequential path (default: packaged + ``extra_rules``).
+        extra_rules: extra rule files, loaded again in each worker.
+        workers: worker processes; 1 runs in this process.
+
+    Yields:
+        One ``Classification`` per input record.
+    """
+    extra = tuple(str(p) for p in extra_rules)
+    if workers <= 1:
+        rules = rules or (load_rules(extra) if extra else default_rules())
+        for r in records:
+            yield classify_record(r.text, r.id, codes, day, rules, error=r.error)
+        return
+    context = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    iterator = iter(records)
+    with context.Pool(workers, initializer=_init_worker, initargs=(extra,)) as pool:
+        in_flight: deque = deque()
+        limit = workers * 4
+        while True:
+            while len(in_flight) < limit:
+                chunk = list(islice(iterator, CHUNK))
+                if not chunk:
+                    break
+                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day)))
+            if not in_flight:
+                break
+            yield from in_flight.popleft().get()

@@ -1,0 +1,246 @@
+"""The command line: parse arguments, call the library, format the output.
+
+Exit status (see ``../shared/CONTRACT.md``): 0 when every record was processed (records
+that could not be read are still reported); 2 for a usage error or, for ``check``, a
+structure that cannot be read; 1 only under ``--strict`` when a record had an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from classwide._api import classify, resolve_date, resolve_jurisdictions
+from classwide._findings import Classification, Status
+from classwide._rules import RuleSet, default_rules, load_rules
+from classwide.batch import resolve_workers, screen
+from classwide.errors import EXIT_OK, EXIT_STRICT_FAILED, EXIT_USAGE, ClasswideError, exit_code_for
+from classwide.io import Writer, read_records, record_json
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Decide from a structure whether drug laws written as classes of structures cover it.",
+)
+err = Console(stderr=True)
+
+STATUS_STYLE = {
+    Status.LISTED: "bold red",
+    Status.CLASS: "bold red",
+    Status.PRECURSOR: "bold yellow",
+    Status.NOT_CONTROLLED: "green",
+}
+
+JurisdictionOpt = Annotated[
+    Optional[str],  # noqa: UP007 - Typer reads the annotation
+    typer.Option("--jurisdiction", "-j", help="Comma-separated codes (default: all known)."),
+]
+AsOfOpt = Annotated[
+    Optional[str],  # noqa: UP007
+    typer.Option("--as-of", help="Apply the law of this day, YYYY-MM-DD (default: today)."),
+]
+RulesOpt = Annotated[
+    Optional[list[Path]],  # noqa: UP007
+    typer.Option("--rules", help="An extra rule or scaffold file (repeatable)."),
+]
+
+
+def _fail(error: ClasswideError | str, code: int = EXIT_USAGE) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    return typer.Exit(code)
+
+
+def _rules(extra: list[Path] | None) -> RuleSet:
+    return load_rules(extra) if extra else default_rules()
+
+
+@app.command()
+def check(
+    structure: Annotated[str, typer.Argument(help="A SMILES, an InChI or a MOL block.")],
+    jurisdiction: JurisdictionOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON record.")] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """Classify one structure and say why."""
+    try:
+        record = classify(structure, jurisdiction, as_of, rules=_rules(rules))
+    except ClasswideError as exc:
+        raise _fail(exc, exit_code_for(exc)) from None
+    if as_json:
+        typer.echo(record_json(record))
+        return
+    _print_record(record)
+
+
+def _print_record(record: Classification) -> None:
+    out = Console()
+    out.print(f"[bold]{record.standardized}[/]  (law as of {record.as_of})", highlight=False)
+    for verdict in record.jurisdictions:
+        style = STATUS_STYLE[verdict.status]
+        out.print(f"\n[bold]{verdict.jurisdiction}[/]: [{style}]{verdict.status.value}[/]")
+        for match in verdict.matches:
+            state = "applies" if match.applies else f"does not apply ({match.reason})"
+            out.print(
+                f"  {match.rule} [{', '.join(match.clauses)}] {state}; in force since "
+                f"{match.since} ({match.instrument})",
+                highlight=False,
+            )
+            out.print(f"    {match.explanation}", highlight=False)
+        for near in verdict.near_misses:
+            out.print(f"  {near.rule}: outside: {near.reason}", highlight=False)
+        for note in verdict.review:
+            would = "in" if note.class_match_would_be else "outside"
+            out.print(
+                f"  [yellow]review[/] {note.rule}: under the reading '{note.reading}' "
+                f"({note.alternative}) it would be {would} the class, status "
+                f"{note.status_would_be.value}",
+                highlight=False,
+            )
+
+
+@app.command(name="screen")
+def screen_command(
+    inputs: Annotated[list[str], typer.Argument(help="Input files, or '-' for SMILES on stdin.")],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Output file (default: stdout).")  # noqa: UP007
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl, csv, sdf, or table (a readable summary).")
+    ] = "jsonl",
+    jurisdiction: JurisdictionOpt = None,
+    as_of: AsOfOpt = None,
+    smiles_col: Annotated[str, typer.Option("--smiles-col", help="SMILES column of CSV/TSV.")] = "smiles",
+    id_col: Annotated[
+        Optional[str], typer.Option("--id-col", help="Id column (CSV/TSV) or SD property.")  # noqa: UP007
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (0: all cores).")] = 1,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record had an error.")] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """Classify every record of one or more files, one output record per input record."""
+    try:
+        rule_set = _rules(rules)
+        codes = resolve_jurisdictions(rule_set, jurisdiction)
+        day = resolve_date(as_of)
+        if fmt not in ("jsonl", "csv", "sdf", "table"):
+            raise ClasswideError(f"unknown output format {fmt!r} (jsonl, csv, sdf, table)")
+        for path in inputs:
+            if path != "-" and not Path(path).is_file():
+                raise ClasswideError(f"cannot read {path}: no such file")
+    except ClasswideError as exc:
+        raise _fail(exc, exit_code_for(exc)) from None
+
+    errors = 0
+    table_rows: list[Classification] = []
+    with contextlib.ExitStack() as stack:
+        stream = (
+            stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
+            if output
+            else sys.stdout
+        )
+        writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes)
+        for path in inputs:
+            try:
+                records = stack.enter_context(read_records(path, smiles_col=smiles_col, id_col=id_col))
+                results = screen(
+                    records, codes, day, rules=rule_set, extra_rules=rules or (),
+                    workers=resolve_workers(workers),
+                )
+                for record in results:
+                    errors += record.error is not None
+                    if fmt == "table":
+                        table_rows.append(record)
+                    else:
+                        writer.write(record)
+            except ClasswideError as exc:
+                raise _fail(exc, exit_code_for(exc)) from None
+        if fmt == "table":
+            _print_table(table_rows, codes)
+        else:
+            writer.close()
+    if strict and errors:
+        raise typer.Exit(EXIT_STRICT_FAILED)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
+    table = Table(title=f"classwide screen (law as of {records[0].as_of if records else '-'})",
+                  show_lines=False, expand=False)
+    table.add_column("id", overflow="fold", max_width=28)
+    for code in codes:
+        table.add_column(code, no_wrap=True)
+    table.add_column("why", overflow="fold")
+    for record in records:
+        if record.error:
+            table.add_row(record.id, *["error"] * len(codes), record.error)
+            continue
+        cells = []
+        reasons = []
+        for verdict in record.jurisdictions:
+            clauses = ",".join(c for m in verdict.matches if m.applies for c in m.clauses)
+            label = verdict.status.value + (f" {clauses}" if clauses else "")
+            cells.append(f"[{STATUS_STYLE[verdict.status]}]{label}[/]")
+            if verdict.matches:
+                reasons.append(f"{verdict.jurisdiction}: {verdict.matches[0].explanation}")
+            elif verdict.near_misses:
+                reasons.append(f"{verdict.jurisdiction}: {verdict.near_misses[0].reason}")
+            if verdict.review:
+                reasons.append(
+                    f"{verdict.jurisdiction} review: " + ", ".join(r.reading for r in verdict.review)
+                )
+        table.add_row(record.id, *cells, " | ".join(dict.fromkeys(reasons)) or "no class core")
+    Console(width=160).print(table)
+
+
+@app.command(name="rules")
+def rules_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    run_examples: Annotated[
+        bool, typer.Option("--check", help="Run every rule file's own examples.")
+    ] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """List every rule set: id, jurisdiction, title, citation, effective dates."""
+    try:
+        rule_set = _rules(rules)
+    except ClasswideError as exc:
+        raise _fail(exc, exit_code_for(exc)) from None
+    if run_examples:
+        from classwide.checks import run_rule_examples
+
+        failures = run_rule_examples(rule_set)
+        for failure in failures:
+            err.print(f"[red]FAIL[/] {failure}", highlight=False)
+        err.print(f"{len(failures)} example(s) failed", highlight=False)
+        if failures:
+            raise typer.Exit(EXIT_STRICT_FAILED)
+    if as_json:
+        typer.echo(json.dumps({"rules_version": rule_set.version,
+                               "rules": [r.summary() for r in rule_set.rules]}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"classwide rules {rule_set.version}")
+    for name in ("id", "jurisdiction", "title", "citation", "effective"):
+        table.add_column(name, overflow="fold")
+    for rule in rule_set.rules:
+        periods = "\n".join(
+            f"{p.start} - {p.end or 'in force'}: {p.instrument}" for p in rule.periods
+        )
+        table.add_row(rule.id, rule.jurisdiction, rule.title, rule.citation, periods)
+    Console(width=160).print(table)
+
+
+def main() -> None:
+    """Entry point of the ``classwide`` command."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

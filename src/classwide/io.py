@@ -1,0 +1,288 @@
+"""Readers and writers: stream records in, one output record per input record out.
+
+Every reader yields one ``InputRecord`` per input record, in order, including records it
+could not read (with ``error`` set), so that a screen of N records always writes N records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from rdkit import Chem, rdBase
+
+from classwide._findings import Classification
+from classwide.errors import InputError, UnsupportedFormatError
+
+FORMATS = {
+    ".smi": "smiles",
+    ".smiles": "smiles",
+    ".txt": "smiles",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".sdf": "sdf",
+    ".mol": "sdf",
+    ".inchi": "inchi",
+}
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input record: its id, the structure text, and a reader's error if any."""
+
+    id: str
+    text: str | None
+    error: str | None = None
+
+
+def detect_format(path: str) -> str:
+    """Tell the input format from a file name (``.gz`` allowed).
+
+    >>> detect_format("catalogue.csv.gz")
+    'csv'
+
+    Raises:
+        UnsupportedFormatError: for an unknown ending.
+    """
+    if path == "-":
+        return "smiles"
+    name = path.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    suffix = Path(name).suffix
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise UnsupportedFormatError(f"{path}: unknown input format {suffix or '(none)'} (known: {known}, each may end in .gz)")
+    return FORMATS[suffix]
+
+
+@contextlib.contextmanager
+def open_text(path: str) -> Iterator[TextIO]:
+    """Open a file (gzipped or not) or standard input ('-') as text, never failing on bytes."""
+    if path == "-":
+        yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        return
+    try:
+        if path.lower().endswith(".gz"):
+            handle: TextIO = gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")  # type: ignore[assignment]
+        else:
+            handle = open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
+
+
+def read_smiles_lines(lines: Iterator[str] | Sequence[str]) -> Iterator[InputRecord]:
+    """One record per line: a SMILES (or InChI), optional white space, optional id.
+
+    An empty line is a record too (with an error), so record numbers match line numbers.
+    """
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        parts = line.strip().split(None, 1)
+        if not parts:
+            yield InputRecord(str(number), "", "empty record: no structure given")
+            continue
+        record_id = parts[1].strip() if len(parts) > 1 else str(number)
+        yield InputRecord(record_id, parts[0])
+
+
+def read_delimited(
+    handle: TextIO, delimiter: str, smiles_col: str = "smiles", id_col: str | None = None
+) -> Iterator[InputRecord]:
+    """Records from a CSV/TSV file with a header row.
+
+    Raises:
+        InputError: when the header lacks the SMILES (or id) column.
+    """
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    lowered = [h.strip().lower() for h in header]
+
+    def column(name: str) -> int:
+        if name in header:
+            return header.index(name)
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+        raise InputError(f"no column {name!r} in the header ({', '.join(header)})")
+
+    smiles_at = column(smiles_col)
+    id_at = column(id_col) if id_col else None
+    for number, row in enumerate(reader, start=1):
+        record_id = str(number)
+        if id_at is not None and id_at < len(row) and row[id_at].strip():
+            record_id = row[id_at].strip()
+        if smiles_at >= len(row):
+            yield InputRecord(record_id, "", f"record has no {smiles_col!r} field")
+            continue
+        value = row[smiles_at].strip()
+        if not value:
+            yield InputRecord(record_id, "", "empty record: no structure given")
+        else:
+            yield InputRecord(record_id, value)
+
+
+def read_sdf(handle: TextIO, id_col: str | None = None) -> Iterator[InputRecord]:
+    """One record per SDF entry (ended by ``$$$$``); the id is ``id_col`` or the title.
+
+    A broken entry is still one record: it is handed on and fails at parsing, alone.
+    """
+    block: list[str] = []
+    number = 0
+
+    def finish(lines: list[str], n: int) -> InputRecord:
+        text = "".join(lines)
+        title = lines[0].strip() if lines else ""
+        record_id = title or str(n)
+        if id_col:
+            value = _sd_property(lines, id_col)
+            if value:
+                record_id = value
+        end = text.find("M  END")
+        molblock = text[: end + len("M  END")] + "\n" if end >= 0 else text
+        if end < 0:
+            return InputRecord(record_id, molblock, "unreadable MOL block: no 'M  END' line")
+        return InputRecord(record_id, molblock)
+
+    for line in handle:
+        if line.startswith("$$$$"):
+            number += 1
+            yield finish(block, number)
+            block = []
+        else:
+            block.append(line if line.endswith("\n") else line + "\n")
+    if any(line.strip() for line in block):
+        number += 1
+        yield finish(block, number)
+
+
+def _sd_property(lines: list[str], name: str) -> str | None:
+    for i, line in enumerate(lines):
+        if line.startswith(">") and f"<{name}>" in line and i + 1 < len(lines):
+            return lines[i + 1].strip()
+    return None
+
+
+@contextlib.contextmanager
+def read_records(
+    path: str, *, smiles_col: str = "smiles", id_col: str | None = None
+) -> Iterator[Iterator[InputRecord]]:
+    """Open an input file and stream its records (a context manager).
+
+    Args:
+        path: a file path, or '-' for SMILES lines on standard input.
+        smiles_col: the SMILES column of a CSV/TSV file.
+        id_col: the id column (CSV/TSV) or SD property (SDF).
+
+    Yields:
+        An iterator of records, in file order.
+
+    Raises:
+        UnsupportedFormatError: for an unknown file ending.
+        InputError: for a file that cannot be opened or lacks the SMILES column.
+    """
+    kind = detect_format(path)
+    with open_text(path) as handle:
+        if kind in ("smiles", "inchi"):
+            yield read_smiles_lines(handle)
+        elif kind in ("csv", "tsv"):
+            yield read_delimited(handle, "," if kind == "csv" else "\t", smiles_col, id_col)
+        else:
+            yield read_sdf(handle, id_col)
+
+
+# --- writers ----------------------------------------------------------------------------------
+
+
+def record_json(record: Classification) -> str:
+    """One JSON line; the same record always gives the same bytes."""
+    return json.dumps(record.to_dict(), ensure_ascii=False, separators=(", ", ": "))
+
+
+def flat_fields(record: Classification, jurisdictions: Sequence[str]) -> dict[str, str]:
+    """The record as flat text fields (CSV columns, SD properties)."""
+    out = {
+        "id": record.id,
+        "input": record.input,
+        "error": record.error or "",
+        "standardized": record.standardized or "",
+    }
+    verdicts = {v.jurisdiction: v for v in record.jurisdictions}
+    for code in jurisdictions:
+        verdict = verdicts.get(code)
+        if verdict is None:
+            out.update({f"{code}_status": "", f"{code}_rules": "", f"{code}_clauses": "",
+                        f"{code}_explanation": "", f"{code}_review": ""})
+            continue
+        applying = [m for m in verdict.matches if m.applies]
+        explanation = "; ".join(m.explanation for m in applying) or "; ".join(
+            f"{n.rule}: {n.reason}" for n in verdict.near_misses
+        )
+        out.update(
+            {
+                f"{code}_status": verdict.status.value,
+                f"{code}_rules": ";".join(m.rule for m in applying),
+                f"{code}_clauses": ";".join(c for m in applying for c in m.clauses),
+                f"{code}_explanation": explanation,
+                f"{code}_review": ";".join(f"{r.rule}:{r.reading}" for r in verdict.review),
+            }
+        )
+    return out
+
+
+class Writer:
+    """Write records to a text stream in one format, as they come."""
+
+    def __init__(self, stream: IO[str], fmt: str, jurisdictions: Sequence[str]) -> None:
+        if fmt not in ("jsonl", "csv", "sdf"):
+            raise UnsupportedFormatError(f"unknown output format {fmt!r} (jsonl, csv, sdf)")
+        self.stream, self.fmt, self.jurisdictions = stream, fmt, list(jurisdictions)
+        self._csv: Any = None
+
+    def write(self, record: Classification) -> None:
+        """Write one record."""
+        if self.fmt == "jsonl":
+            self.stream.write(record_json(record) + "\n")
+        elif self.fmt == "csv":
+            fields = flat_fields(record, self.jurisdictions)
+            if self._csv is None:
+                self._csv = csv.DictWriter(self.stream, fieldnames=list(fields), lineterminator="\n")
+                self._csv.writeheader()
+            self._csv.writerow(fields)
+        else:
+            self.stream.write(_sd_entry(record, self.jurisdictions))
+
+    def close(self) -> None:
+        """Flush; a CSV with no records still gets its header."""
+        if self.fmt == "csv" and self._csv is None:
+            names = ["id", "input", "error", "standardized"]
+            for code in self.jurisdictions:
+                names += [f"{code}_{x}" for x in ("status", "rules", "clauses", "explanation", "review")]
+            csv.writer(self.stream, lineterminator="\n").writerow(names)
+        self.stream.flush()
+
+
+def _sd_entry(record: Classification, jurisdictions: Sequence[str]) -> str:
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(record.standardized) if record.standardized else None
+    block = Chem.MolToMolBlock(mol) if mol is not None else Chem.MolToMolBlock(Chem.Mol())
+    lines = block.splitlines()
+    lines[0] = record.id.replace("\n", " ")
+    parts = ["\n".join(lines) + "\n"]
+    for key, value in flat_fields(record, jurisdictions).items():
+        value = " ".join(str(value).split())
+        parts.append(f">  <{key}>\n{value}\n\n")
+    parts.append("$$$$\n")
+    return "".join(parts)
