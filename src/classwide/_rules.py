@@ -33,6 +33,16 @@ from classwide.errors import RuleFileError, UnknownRuleError
 SCAFFOLD_DIR = "scaffolds"
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as text, so a bad date is reported with its field."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 # --- the model --------------------------------------------------------------------------------
 
 
@@ -604,7 +614,7 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
     parsed = []
     for name, content in files:
         try:
-            data = yaml.safe_load(content)
+            data = yaml.load(content, Loader=_YamlLoader)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
             raise RuleFileError(name, "(yaml)", " ".join(str(exc).split())) from None
         parsed.append((name, data))

@@ -78,12 +78,13 @@ class _Outcome:
     atoms: frozenset[int] = frozenset()
     sub_regions: tuple[tuple[str, frozenset[int]], ...] = ()
     also: frozenset[str] = field(default_factory=frozenset)
+    generic: bool = False  # "replaced by X": used when no more specific account is as short
 
-    def key(self) -> tuple[int, int, str]:
+    def key(self) -> tuple[int, int, int, str]:
         text = "; ".join(m.description for m in self.modifications) + "|" + "; ".join(
             d.description for d in self.differences
         )
-        return (len(self.differences), len(self.modifications), text)
+        return (len(self.differences), int(self.generic), len(self.modifications), text)
 
 
 def _combine(outcomes: Sequence[_Outcome], atoms: frozenset[int] = frozenset()) -> _Outcome:
@@ -98,6 +99,16 @@ def _combine(outcomes: Sequence[_Outcome], atoms: frozenset[int] = frozenset()) 
         subs.extend(o.sub_regions)
         also |= o.also
     return _Outcome(tuple(mods), tuple(diffs), atoms, tuple(subs), frozenset(also))
+
+
+def _descendants(region: Region) -> list[Region]:
+    found = []
+    stack = list(region.slots)
+    while stack:
+        slot = stack.pop()
+        found.append(slot)
+        stack.extend(slot.slots)
+    return found
 
 
 class _Fitter:
@@ -122,7 +133,7 @@ class _Fitter:
         )
         if not matches:
             return self._absent()
-        best: tuple[tuple[int, int, str], _Outcome, dict[int, int]] | None = None
+        best: tuple[tuple[int, int, int, str], _Outcome, dict[int, int]] | None = None
         for match in sorted(matches):
             map_of = {
                 match[q]: m for m, q in self.scaffold.core_map_to_query
@@ -169,6 +180,7 @@ class _Fitter:
                     Difference("core", f"an extra bond joins {names} (a bridged core)", tuple(sorted(pair)))
                 )
         at_atom: dict[int, list[Group]] = defaultdict(list)
+        closed_at: set[int] = set()
         for group in substituents_of(self.mol, frozenset(range(self.mol.GetNumAtoms())), core):
             if group.anchor == -1:
                 touched = sorted(
@@ -179,6 +191,7 @@ class _Fitter:
                         if n.GetIdx() in core
                     }
                 )
+                closed_at.update(touched)
                 names = ", ".join(self.core_names[m] for m in touched)
                 core_diffs.append(
                     Difference(
@@ -208,7 +221,12 @@ class _Fitter:
             outcomes: list[_Outcome] = [_Outcome(differences=tuple(core_diffs))]
             for region in self.scaffold.regions:
                 if region.take == "one":
-                    outcome = self._explain_one(region, assigned.get(region.id), ())
+                    group = assigned.get(region.id)
+                    if group is None and set(region.from_atoms) & closed_at:
+                        # The ring closed onto this atom already accounts for the region.
+                        outcome = _Outcome()
+                    else:
+                        outcome = self._explain_one(region, group, ())
                 else:
                     mine = [g for m, g in leftovers if m in region.from_atoms]
                     outcome = self._explain_many(region, mine)
@@ -244,7 +262,9 @@ class _Fitter:
         map_number: int, regions: list[Region], groups: list[Group]
     ) -> Iterator[tuple[dict[str, Group | None], list[tuple[int, Group]]]]:
         """Every way to give each single-group region one of the groups (or none)."""
-        choices: list[Group | None] = [*groups, *([None] * len(regions))]
+        # A region is left without a group only when there are fewer groups than regions:
+        # a group is never left over while a region that could take it stands empty.
+        choices: list[Group | None] = [*groups, *([None] * max(0, len(regions) - len(groups)))]
         seen = set()
         for perm in itertools.permutations(choices, len(regions)):
             key = tuple(g.root if g else -1 for g in perm)
@@ -321,7 +341,8 @@ class _Fitter:
         self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
     ) -> _Outcome:
         here = self._clauses(region)
-        tried = tuple(sorted({c.label for c in (*here, *inherited)}))
+        below = [c for slot in _descendants(region) for c in self._clauses(slot)]
+        tried = tuple(sorted({c.label for c in (*here, *below, *inherited)}))
         if group is None:
             if region.reference is None:
                 return _Outcome()
@@ -365,19 +386,23 @@ class _Fitter:
             query = _reference_query(region.reference)
         if query is not None:
             candidates.extend(self._skeleton_outcomes(region, group, query, substituting))
-        if not candidates:
+        if not any(not c.differences for c in candidates):
             reasons = [f"{c.not_covered} ({c.label})" for c in here if c.replace and c.not_covered]
             if region.skeleton_lost:
                 labels = ", ".join(tried) if tried else "no clause"
                 reasons.append(f"{region.skeleton_lost} ({labels})")
             why = "; ".join(reasons) if reasons else "no clause allows it"
-            return _Outcome(
-                differences=(
-                    Difference(
-                        region.id, f"{region.reference_name} replaced by {name}: {why}", atoms, tried
+            candidates.append(
+                _Outcome(
+                    differences=(
+                        Difference(
+                            region.id, f"{region.reference_name} replaced by {name}: {why}", atoms,
+                            tried,
+                        ),
                     ),
-                ),
-                atoms=group.atoms,
+                    atoms=group.atoms,
+                    generic=True,
+                )
             )
         candidates.sort(key=_Outcome.key)
         best = candidates[0]

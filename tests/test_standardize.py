@@ -1,0 +1,108 @@
+"""The parent decides: salts, charges, stereo, isotopes and notation do not change a verdict."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdkit import Chem
+
+from classwide import ParseError, classify, parse_structure, standardize
+
+FURANYL = "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+
+
+def _summary(record):
+    return [(v.jurisdiction, v.status.value, [m.clauses for m in v.matches]) for v in record.jurisdictions]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        FURANYL + ".Cl",  # hydrochloride
+        "O=C(c1ccco1)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1.[Cl-]",  # charged salt form
+        FURANYL + ".OC(=O)CC(O)(CC(=O)O)C(=O)O",  # citrate
+        FURANYL + ".O.O",  # dihydrate
+        "O=C(c1ccco1)N(c1ccccc1)C1CCN(C([2H])([2H])Cc2ccccc2)CC1",  # deuterated standard
+        Chem.MolToInchi(Chem.MolFromSmiles(FURANYL)),  # the same structure as InChI
+        Chem.MolToMolBlock(Chem.MolFromSmiles(FURANYL)),  # and as a MOL block
+    ],
+)
+def test_forms_of_one_parent_get_one_verdict(variant):
+    base = classify(FURANYL)
+    other = classify(variant)
+    assert other.standardized == base.standardized
+    assert _summary(other) == _summary(base)
+
+
+def test_stereoisomers_share_the_verdict_and_keep_stereo_in_the_output():
+    """cis-3-methylfentanyl: stereo kept in `standardized`, not used in the decision."""
+    cis = classify("CCC(=O)N(c1ccccc1)[C@@H]1CCN(CCc2ccccc2)C[C@@H]1C")
+    trans = classify("CCC(=O)N(c1ccccc1)[C@H]1CCN(CCc2ccccc2)C[C@@H]1C")
+    flat = classify("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C")
+    assert "@" in cis.standardized and cis.standardized != trans.standardized
+    assert _summary(cis) == _summary(trans) == _summary(flat)
+
+
+def test_atom_indices_point_into_the_standardized_smiles():
+    """Region atoms are indices of the reported SMILES, whatever order the input had."""
+    record = classify("C1CN(CCc2ccccc2)CCC1N(C(=O)c1ccco1)c1ccccc1")
+    match = record.verdict("US").matches[0]
+    mol = Chem.MolFromSmiles(record.standardized)
+    acyl = dict(match.regions)["acyl"]
+    symbols = sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in acyl)
+    assert symbols == ["C", "C", "C", "C", "C", "O", "O"]  # furan-2-carbonyl
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("C1CC(N", "unparsable SMILES"),
+        ("CN(C)(C)(C)C", "valence"),
+        ("c1cccc1", "kekulize"),
+        ("InChI=1S/C2H6O/c1-2-3/h3H,2H2,1H4", "InChI"),
+        ("C" * 2000, "too large"),
+    ],
+)
+def test_bad_single_input_raises_a_clear_parse_error(text, reason):
+    with pytest.raises(ParseError) as info:
+        classify(text)
+    assert reason.lower() in str(info.value).lower()
+    assert "\n" not in str(info.value)
+
+
+def test_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError):
+        classify(42)  # type: ignore[arg-type]
+
+
+def test_inorganic_and_salt_only_records_get_a_verdict():
+    for text in ("[Na+].[Cl-]", "Cl", "OC(=O)CC(O)(CC(=O)O)C(=O)O", "[Fe]"):
+        record = classify(text)
+        assert all(v.status.value == "not_controlled" for v in record.jurisdictions)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000), which=st.sampled_from([
+    FURANYL,
+    "CC(=O)N(c1ccccc1)C1CCN(CCc2ccc(C)cc2)CC1",
+    "CCC(=O)N(c1ccccc1)C1CCN(Cc2ccccc2)CC1",
+    "CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCC(=O)OC)CC1",
+    "CCS(=O)(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+]))
+def test_any_smiles_of_a_structure_gives_the_same_record(seed, which):
+    """Property: atom order of the input never changes the verdict, clauses or parent."""
+    mol = Chem.MolFromSmiles(which)
+    randomised = Chem.MolToSmiles(mol, doRandom=True, canonical=False)
+    Chem.rdBase.SeedRandomNumberGenerator(seed)
+    a, b = classify(which).to_dict(), classify(randomised).to_dict()
+    for record in (a, b):
+        record.pop("input")
+    assert a == b
+
+
+def test_standardize_keeps_the_largest_organic_fragment():
+    parent = standardize(parse_structure("[Na+].CCCCCCCCCCCC(=O)[O-].O"))
+    assert parent.smiles == "CCCCCCCCCCCC(=O)O"
