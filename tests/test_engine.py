@@ -1,0 +1,97 @@
+"""The engine's explanations, one structure each (what a forensic chemist would read)."""
+
+from __future__ import annotations
+
+import pytest
+from rdkit import Chem
+
+from classwide import classify
+
+
+def reason(smiles: str, code: str) -> str:
+    verdict = classify(smiles, code).verdict(code)
+    assert not verdict.matches, verdict.to_dict()
+    return verdict.near_misses[0].reason
+
+
+def explanation(smiles: str, code: str) -> str:
+    return classify(smiles, code).verdict(code).matches[0].explanation
+
+
+def test_furanylfentanyl_names_the_acyl_and_clause():
+    assert explanation("O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "US") == (
+        "N-propionyl group replaced by furan-2-carbonyl (E)"
+    )
+
+
+def test_piperidine_cyano_is_named_with_its_position_and_clause():
+    assert reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C#N", "US") == (
+        "cyano on the piperidine ring at C3: not among the listed substituents (C)"
+    )
+
+
+def test_remifentanil_is_outside_the_us_class_because_of_its_ester_chain():
+    """US (A) needs a monocycle where the phenyl was; remifentanil has an ester there."""
+    assert reason("CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCC(=O)OC)CC1", "US") == (
+        "phenyl of the phenethyl group replaced by methoxycarbonyl: not a monocycle (A)"
+    )
+
+
+def test_benzylfentanyl_us_reason_is_the_linker():
+    assert "two-carbon linker" in reason("CCC(=O)N(c1ccccc1)C1CCN(Cc2ccccc2)CC1", "US")
+
+
+def test_anpp_lacks_the_acyl():
+    assert reason("c1ccc(CCN2CCC(Nc3ccccc3)CC2)cc1", "CN").startswith("N-propionyl group removed")
+
+
+def test_norfentanyl_is_the_hydrogen_exception_of_china_4():
+    assert reason("CCC(=O)N(c1ccccc1)C1CCNCC1", "CN").startswith("phenethyl group removed")
+
+
+def test_n_oxide_is_no_listed_substituent():
+    assert "N-oxide" in reason("CCC(=O)N(c1ccccc1)C1CC[N+]([O-])(CCc2ccccc2)CC1", "US")
+
+
+def test_oxo_on_the_piperidine_is_named():
+    assert reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)C(=O)C1", "US").startswith("oxo")
+
+
+def test_brorphine_ring_closure_is_named():
+    assert "a ring is closed onto the core at the anilide nitrogen" in reason(
+        "CC(c1ccc(Br)cc1)N1CCC(n2c(=O)[nH]c3ccccc32)CC1", "CN"
+    )
+
+
+def test_reference_itself_is_not_a_member():
+    assert "no modification of fentanyl" in reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "US")
+
+
+def test_decoys_have_no_near_miss():
+    verdict = classify("CC(=O)Nc1ccc(O)cc1", "US").verdict("US")
+    assert verdict.status.value == "not_controlled" and not verdict.near_misses
+
+
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1",
+        "CCC(=O)N(c1ccccc1)C1(COC)CCN(CCn2nnn(CC)c2=O)CC1",
+        "CC(=O)N(c1ccccc1C)C1CCN(CC(O)c2ccc(F)cc2)CC1C",
+    ],
+)
+def test_regions_of_a_member_cover_every_atom_but_the_anilide_nitrogen(smiles):
+    record = classify(smiles, "US")
+    match = record.verdict("US").matches[0]
+    mol = Chem.MolFromSmiles(record.standardized)
+    top = {"acyl", "n_aryl", "n1_group", "piperidine"}
+    seen = [a for name, atoms in match.regions if name in top for a in atoms]
+    assert len(seen) == len(set(seen)), "regions overlap"
+    missing = set(range(mol.GetNumAtoms())) - set(seen)
+    assert len(missing) == 1 and mol.GetAtomWithIdx(missing.pop()).GetSymbol() == "N"
+
+
+def test_every_modification_lists_its_atoms():
+    match = classify("CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1", "CN").verdict("CN").matches[0]
+    assert {m.region for m in match.modifications} == {"acyl", "n_aryl"}
+    assert all(m.atoms for m in match.modifications)
