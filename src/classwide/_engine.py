@@ -21,8 +21,8 @@ from classwide._findings import (
     Verdict,
 )
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import ClassRule, RuleSet
-from classwide._scaffold import fit_scaffold
+from classwide._rules import ClassRule, Reading, RuleSet
+from classwide._scaffold import MolCache, fit_scaffold
 
 
 def _explanation(fit: Fit) -> str:
@@ -43,8 +43,36 @@ def _near_miss_reason(rule: ClassRule, fit: Fit) -> str:
     )
 
 
+def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:
+    """A reading patches clauses of some regions; if the fit changed none of them, skip it.
+
+    Regions left as in the reference (or absent from the fit) cannot be judged otherwise
+    by a patched clause, so the alternative fit would be the same.
+    """
+    touched = {m.region for m in fit.modifications} | {d.region for d in fit.differences}
+    if "core" in touched:
+        return False  # a changed core is outside under every reading
+    patched: set[str] = set()
+    for clause in reading.patch:
+        region = rule.scaffold.region(clause.region)
+        patched.add(region.id)
+        stack = list(region.slots)
+        while stack:
+            slot = stack.pop()
+            patched.add(slot.id)
+            stack.extend(slot.slots)
+        for parent in rule.scaffold.all_regions():
+            if any(s.id == region.id for s in parent.slots):
+                patched.add(parent.id)
+    return bool(touched & patched)
+
+
 def judge_rule(
-    mol: Chem.Mol, rule: ClassRule, day: dt.date, limits: Limits = DEFAULT_LIMITS
+    mol: Chem.Mol,
+    rule: ClassRule,
+    day: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: MolCache | None = None,
 ) -> tuple[ClassMatch | None, NearMiss | None, tuple[ReviewNote, ...], Fit]:
     """Apply one class rule in force on ``day`` to a parent structure.
 
@@ -52,7 +80,8 @@ def judge_rule(
         The class match (or None), the near miss (or None), the readings whose alternative
         would change the match (``status_would_be`` is filled in by the caller), and the fit.
     """
-    fit = fit_scaffold(mol, rule.scaffold, rule.clauses, limits)
+    cache = cache if cache is not None else MolCache(mol)
+    fit = fit_scaffold(mol, rule.scaffold, rule.clauses, limits, cache)
     period = rule.period_at(day)
     assert period is not None
     since = rule.since(day)
@@ -82,7 +111,11 @@ def judge_rule(
     notes = []
     if fit.core_found:
         for reading in rule.readings:
-            alternative = fit_scaffold(mol, rule.scaffold, rule.clauses_under(reading), limits)
+            if not _reading_can_matter(rule, reading, fit):
+                continue
+            alternative = fit_scaffold(
+                mol, rule.scaffold, rule.clauses_under(reading), limits, cache
+            )
             if alternative.verdict is not fit.verdict:
                 notes.append(
                     ReviewNote(
@@ -116,6 +149,7 @@ def judge(
         One verdict per jurisdiction.
     """
     verdicts = []
+    cache = MolCache(mol)
     for code in jurisdictions:
         matches: list[ClassMatch] = []
         near_misses: list[NearMiss] = []
@@ -123,7 +157,7 @@ def judge(
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
                 continue
-            match, near, notes, _ = judge_rule(mol, rule, day, limits)
+            match, near, notes, _ = judge_rule(mol, rule, day, limits, cache)
             if match:
                 matches.append(match)
             if near:

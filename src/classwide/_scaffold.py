@@ -111,11 +111,42 @@ def _descendants(region: Region) -> list[Region]:
     return found
 
 
+class MolCache:
+    """What is worth computing once per molecule, across the fits of several rules.
+
+    Group SMILES and substituent kinds depend only on the molecule and the group, not on
+    the clauses, so every rule and reading judged on one molecule shares them.
+    """
+
+    def __init__(self, mol: Chem.Mol) -> None:
+        self.mol = mol
+        self._smiles: dict[Group, str] = {}
+        self._kinds: dict[Group, tuple[str, ...]] = {}
+        self.core_matches: dict[int, tuple[tuple[int, ...], ...]] = {}
+        self.cuts: dict[tuple, tuple[list[Difference], dict[int, list[Group]], set[int]]] = {}
+
+    def smiles(self, group: Group) -> str:
+        if group not in self._smiles:
+            self._smiles[group] = group_smiles(self.mol, group)
+        return self._smiles[group]
+
+    def kinds(self, group: Group) -> tuple[str, ...]:
+        if group not in self._kinds:
+            self._kinds[group] = substituent_kinds(self.mol, group)
+        return self._kinds[group]
+
+
 class _Fitter:
     def __init__(
-        self, mol: Chem.Mol, scaffold: Scaffold, clauses: Sequence[Clause], limits: Limits
+        self,
+        mol: Chem.Mol,
+        scaffold: Scaffold,
+        clauses: Sequence[Clause],
+        limits: Limits,
+        cache: MolCache | None = None,
     ) -> None:
         self.mol = mol
+        self.cache = cache if cache is not None and cache.mol is mol else MolCache(mol)
         self.scaffold = scaffold
         self.limits = limits
         self.by_region: dict[str, list[Clause]] = defaultdict(list)
@@ -128,9 +159,12 @@ class _Fitter:
     # -- the whole structure -----------------------------------------------------------------
 
     def fit(self) -> Fit:
-        matches = self.mol.GetSubstructMatches(
-            self.scaffold.core, uniquify=False, maxMatches=self.limits.max_core_matches
-        )
+        key = id(self.scaffold.core)
+        if key not in self.cache.core_matches:
+            self.cache.core_matches[key] = self.mol.GetSubstructMatches(
+                self.scaffold.core, uniquify=False, maxMatches=self.limits.max_core_matches
+            )
+        matches = self.cache.core_matches[key]
         if not matches:
             return self._absent()
         best: tuple[tuple[int, int, int, str], _Outcome, dict[int, int]] | None = None
@@ -164,21 +198,25 @@ class _Fitter:
                 )
         return Fit(differences=(Difference("core", self.scaffold.absent, ()),), core_found=False)
 
-    def _decompositions(self, match: tuple[int, ...], map_of: dict[int, int]) -> Iterator[_Outcome]:
+    def _cut(
+        self, match: tuple[int, ...], map_of: dict[int, int]
+    ) -> tuple[list[Difference], dict[int, list[Group]], set[int]]:
+        """Cut the molecule around one core match: groups per core atom, and ring closures."""
         core = frozenset(match)
-        self._map_of_atom = map_of
         core_diffs: list[Difference] = []
         query_bonds = {
             frozenset((match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()]))
             for b in self.scaffold.core.GetBonds()
         }
-        for bond in self.mol.GetBonds():
-            pair = frozenset((bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()))
-            if pair <= core and pair not in query_bonds:
-                names = " and ".join(self.core_names[map_of[a]] for a in sorted(pair))
-                core_diffs.append(
-                    Difference("core", f"an extra bond joins {names} (a bridged core)", tuple(sorted(pair)))
-                )
+        for a in sorted(core):
+            for n in self.mol.GetAtomWithIdx(a).GetNeighbors():
+                b = n.GetIdx()
+                pair = frozenset((a, b))
+                if a < b and b in core and pair not in query_bonds:
+                    names = " and ".join(self.core_names[map_of[x]] for x in (a, b))
+                    core_diffs.append(
+                        Difference("core", f"an extra bond joins {names} (a bridged core)", (a, b))
+                    )
         at_atom: dict[int, list[Group]] = defaultdict(list)
         closed_at: set[int] = set()
         for group in substituents_of(self.mol, frozenset(range(self.mol.GetNumAtoms())), core):
@@ -203,7 +241,14 @@ class _Fitter:
                 )
             else:
                 at_atom[map_of[group.anchor]].append(group)
+        return core_diffs, at_atom, closed_at
 
+    def _decompositions(self, match: tuple[int, ...], map_of: dict[int, int]) -> Iterator[_Outcome]:
+        key = (id(self.scaffold.core), match)
+        if key not in self.cache.cuts:
+            self.cache.cuts[key] = self._cut(match, map_of)
+        core_diffs, at_atom, closed_at = self.cache.cuts[key]
+        self._map_of_atom = map_of
         core_region_atoms = {
             r.id: frozenset(a for a in match if map_of[a] in r.shows) for r in self.scaffold.regions
         }
@@ -290,7 +335,7 @@ class _Fitter:
                 c
                 for c in clauses
                 if (not c.at or position in c.at)
-                and substituent_allowed(substituent_kinds(self.mol, group), c.substitute)
+                and substituent_allowed(self.cache.kinds(group), c.substitute)
             ]
             outcomes.append(
                 self._substituent_outcome(region, group, allowed, clauses, where=position)
@@ -357,7 +402,7 @@ class _Fitter:
                     ),
                 )
             )
-        smiles = group_smiles(self.mol, group)
+        smiles = self.cache.smiles(group)
         atoms = tuple(sorted(group.atoms))
         if smiles == region.reference:
             return _Outcome(atoms=group.atoms)
@@ -464,7 +509,7 @@ class _Fitter:
                     allowed = [
                         c
                         for c in substituting
-                        if substituent_allowed(substituent_kinds(self.mol, piece), c.substitute)
+                        if substituent_allowed(self.cache.kinds(piece), c.substitute)
                     ]
                     parts.append(self._substituent_outcome(region, piece, allowed, list(substituting)))
                 combined = _combine(parts, group.atoms)
@@ -491,9 +536,9 @@ class _Fitter:
         )
 
     def _describe_substituent(self, group: Group) -> str:
-        smiles = group_smiles(self.mol, group)
+        smiles = self.cache.smiles(group)
         named = name_group(smiles, "substituent")
-        kinds = substituent_kinds(self.mol, group)
+        kinds = self.cache.kinds(group)
         if named != smiles:
             if kinds and kinds[0] not in named:
                 return f"{named} ({kinds[0]})"
@@ -508,6 +553,7 @@ def fit_scaffold(
     scaffold: Scaffold,
     clauses: Sequence[Clause],
     limits: Limits = DEFAULT_LIMITS,
+    cache: MolCache | None = None,
 ) -> Fit:
     """Fit ``mol`` to ``scaffold`` under ``clauses``.
 
@@ -516,9 +562,10 @@ def fit_scaffold(
         scaffold: the reference structure, cut into core and regions.
         clauses: the clauses of one definition (as written or under a reading).
         limits: bounds on the search.
+        cache: per-molecule results shared by several fits of the same molecule.
 
     Returns:
         The best decomposition found: member when it has no unexplained difference.
     """
-    fitter = _Fitter(mol, scaffold, clauses, limits)
+    fitter = _Fitter(mol, scaffold, clauses, limits, cache)
     return fitter.fit()
