@@ -19,26 +19,46 @@ def _check(*args):
     return result
 
 
+CYCLOBUTYL = "O=C(C1CCC1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"  # in both classes, listed nowhere
+ACETYL = "CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+
+
 def test_check_json_follows_the_contract():
-    result = _check(FURANYL, "--json", "--as-of", "2026-01-01")
+    """The contract's own example: acetylfentanyl, listed, with the class match overridden."""
+    result = _check(ACETYL, "--json", "--as-of", "2026-01-01")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert list(record)[:5] == ["id", "input", "error", "standardized", "jurisdictions"]
     assert record["error"] is None and record["rules_version"]
     us = record["jurisdictions"]["US"]
-    assert us["controlled"] is True and us["status"] == "class" and us["review"] == []
-    match = us["matches"][0]
-    assert match["kind"] == "class" and match["rule"] == "US-FRS" and match["clauses"] == ["E"]
-    assert match["explanation"] == "N-propionyl group replaced by furan-2-carbonyl (E)"
-    assert match["since"] == "2018-02-06"
-    assert set(match["regions"]) >= {"acyl", "n_aryl", "n1_group", "piperidine"}
+    assert us["controlled"] is True and us["status"] == "listed" and us["review"] == []
+    listed, frs = us["matches"][0], us["matches"][-1]
+    assert listed["kind"] == "listed" and listed["rule"] == "US-CSA-I"
+    assert listed["schedule"] == "I" and listed["since"] == "2015-07-17"
+    assert listed["source"] == "21 CFR 1308.11(b)" and listed["applies"] is True
+    assert frs["kind"] == "class" and frs["rule"] == "US-FRS" and frs["clauses"] == ["E"]
+    assert frs["applies"] is False and frs["reason"] == "listed in another schedule"
+    assert frs["explanation"] == "N-propionyl group replaced by acetyl (E)"
+    assert set(frs["regions"]) >= {"acyl", "n_aryl", "n1_group", "piperidine"}
+
+
+def test_class_only_member_has_status_class():
+    us = json.loads(_check(CYCLOBUTYL, "--json", "-j", "US").stdout)["jurisdictions"]["US"]
+    assert us["status"] == "class" and us["matches"][0]["applies"] is True
+    assert us["matches"][0]["explanation"] == "N-propionyl group replaced by cyclobutanecarbonyl (E)"
 
 
 def test_check_plain_text_names_clause_and_reason():
     result = _check(BENZYLFENTANYL, "--as-of", "2026-01-01")
     assert result.exit_code == 0
-    assert "CN: class" in result.stdout and "US: not_controlled" in result.stdout
+    assert "CN: class" in result.stdout and "US: precursor" in result.stdout
     assert "linker" in result.stdout
+
+
+def _status(structure, as_of, code):
+    record = json.loads(_check(structure, "--json", "--as-of", as_of).stdout)
+    assert record["as_of"] == as_of
+    return record["jurisdictions"][code]["status"]
 
 
 @pytest.mark.parametrize(
@@ -51,16 +71,39 @@ def test_check_plain_text_names_clause_and_reason():
         ("2025-07-16", "class", "class"),  # HALT Act
     ],
 )
-def test_as_of_applies_the_law_of_that_day(as_of, us, cn):
-    record = json.loads(_check(FURANYL, "--json", "--as-of", as_of).stdout)
-    assert record["as_of"] == as_of
-    assert record["jurisdictions"]["US"]["status"] == us
-    assert record["jurisdictions"]["CN"]["status"] == cn
+def test_as_of_applies_the_class_law_of_that_day(as_of, us, cn):
+    assert _status(CYCLOBUTYL, as_of, "US") == us
+    assert _status(CYCLOBUTYL, as_of, "CN") == cn
+
+
+@pytest.mark.parametrize(
+    ("structure", "code", "timeline"),
+    [
+        # benzylfentanyl: a List I chemical in the US from 2020-05-15, nothing before
+        (BENZYLFENTANYL, "US", [("2020-05-14", "not_controlled"), ("2020-05-15", "precursor")]),
+        # para-fluoro-4-AP: a List I chemical only as a halide of 4-AP, from 2023-11-30
+        ("Fc1ccc(NC2CCNCC2)cc1", "US", [("2023-11-29", "not_controlled"), ("2023-11-30", "precursor")]),
+        # furanylfentanyl: US temporary order 2016-11-29; China's list 2017-03-01
+        (FURANYL, "US", [("2016-11-28", "not_controlled"), ("2016-11-29", "listed")]),
+        (FURANYL, "CN", [("2017-02-28", "not_controlled"), ("2017-03-01", "listed")]),
+        # norfentanyl: Schedule II immediate precursor from 2020-05-18, List I (4-AP amide) before
+        ("CCC(=O)N(c1ccccc1)C1CCNCC1", "US",
+         [("2020-05-14", "not_controlled"), ("2020-05-15", "precursor"), ("2020-05-18", "listed")]),
+        # 4-AP in China: category II precursor from 2024-09-01
+        ("c1ccc(NC2CCNCC2)cc1", "CN", [("2024-08-31", "not_controlled"), ("2024-09-01", "precursor")]),
+        # 4-piperidone: List I from 2023-05-12; UN Table I from 2024-12-03
+        ("O=C1CCNCC1", "US", [("2023-05-11", "not_controlled"), ("2023-05-12", "precursor")]),
+        ("O=C1CCNCC1", "UN", [("2024-12-02", "not_controlled"), ("2024-12-03", "precursor")]),
+    ],
+)
+def test_as_of_applies_listings_and_families_of_that_day(structure, code, timeline):
+    for day, status in timeline:
+        assert _status(structure, day, code) == status, day
 
 
 def test_instrument_changes_with_the_date():
-    before = json.loads(_check(FURANYL, "--json", "-j", "US", "--as-of", "2020-01-01").stdout)
-    after = json.loads(_check(FURANYL, "--json", "-j", "US", "--as-of", "2026-01-01").stdout)
+    before = json.loads(_check(CYCLOBUTYL, "--json", "-j", "US", "--as-of", "2020-01-01").stdout)
+    after = json.loads(_check(CYCLOBUTYL, "--json", "-j", "US", "--as-of", "2026-01-01").stdout)
     assert "temporary" in before["jurisdictions"]["US"]["matches"][0]["instrument"]
     assert "HALT" in after["jurisdictions"]["US"]["matches"][0]["instrument"]
     assert after["jurisdictions"]["US"]["matches"][0]["since"] == "2018-02-06"
@@ -139,7 +182,10 @@ def test_rules_lists_every_rule_with_dates():
     assert result.exit_code == 0
     listing = json.loads(result.stdout)
     ids = {r["id"]: r for r in listing["rules"]}
-    assert set(ids) >= {"US-FRS", "CN-FRS"}
+    assert set(ids) >= {"US-FRS", "CN-FRS", "US-CSA-I", "US-CSA-II", "US-LIST-I", "US-LIST-I-4-AP",
+                        "US-LIST-I-4-PIPERIDONE", "CN-NON-MEDICAL-LIST", "CN-PRECURSORS",
+                        "UN-1961-I", "UN-1988-I"}
+    assert all(entry["source"] for r in listing["rules"] for entry in r.get("entries", []))
     assert ids["US-FRS"]["effective"][0]["from"] == "2018-02-06"
     assert ids["US-FRS"]["effective"][1]["from"] == "2025-07-16"
     assert ids["CN-FRS"]["effective"][0]["from"] == "2019-05-01"

@@ -10,12 +10,12 @@ from classwide import classify
 
 def reason(smiles: str, code: str) -> str:
     verdict = classify(smiles, code).verdict(code)
-    assert not verdict.matches, verdict.to_dict()
+    assert not verdict.class_matches(), verdict.to_dict()
     return verdict.near_misses[0].reason
 
 
 def explanation(smiles: str, code: str) -> str:
-    return classify(smiles, code).verdict(code).matches[0].explanation
+    return classify(smiles, code).verdict(code).class_matches()[0].explanation
 
 
 def test_furanylfentanyl_names_the_acyl_and_clause():
@@ -82,7 +82,7 @@ def test_decoys_have_no_near_miss():
 )
 def test_regions_of_a_member_cover_every_atom_but_the_anilide_nitrogen(smiles):
     record = classify(smiles, "US")
-    match = record.verdict("US").matches[0]
+    match = record.verdict("US").class_matches()[0]
     mol = Chem.MolFromSmiles(record.standardized)
     top = {"acyl", "n_aryl", "n1_group", "piperidine"}
     seen = [a for name, atoms in match.regions if name in top for a in atoms]
@@ -92,6 +92,6 @@ def test_regions_of_a_member_cover_every_atom_but_the_anilide_nitrogen(smiles):
 
 
 def test_every_modification_lists_its_atoms():
-    match = classify("CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1", "CN").verdict("CN").matches[0]
+    match = classify("CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1", "CN").verdict("CN").class_matches()[0]
     assert {m.region for m in match.modifications} == {"acyl", "n_aryl"}
     assert all(m.atoms for m in match.modifications)

@@ -15,7 +15,7 @@ ROWS = read_csv("data", "examples.csv")
 
 
 def _class_match(record, code):
-    return [m for m in record.verdict(code).matches if m.kind == "class"]
+    return list(record.verdict(code).class_matches())
 
 
 def _expected_clauses(text: str) -> list[set[str]]:

@@ -16,15 +16,15 @@ def test_an_extra_definition_file_adds_a_jurisdiction():
     assert "GB" in rules.jurisdictions()
     assert run_rule_examples(rules) == []
     record = classify("CCC(=O)N(c1ccccc1)C1CCN(CCc2cccs2)CC1", "GB,US", rules=rules)
-    assert record.verdict("GB").matches[0].clauses == ("i",)
-    assert record.verdict("US").matches[0].clauses == ("A",)
+    assert record.verdict("GB").class_matches()[0].clauses == ("i",)
+    assert record.verdict("US").class_matches()[0].clauses == ("A",)
     assert rules.version != load_rules().version
 
 
 def test_position_specific_clause_reads_the_core_atom_map():
     rules = load_rules([GB])
     at_c3 = classify("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C(=O)OC", "GB", rules=rules)
-    assert not at_c3.verdict("GB").matches
+    assert not at_c3.verdict("GB").class_matches()
     assert "C3" in at_c3.verdict("GB").near_misses[0].reason
 
 

@@ -13,7 +13,8 @@ FURANYL = "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 
 
 def _summary(record):
-    return [(v.jurisdiction, v.status.value, [m.clauses for m in v.matches]) for v in record.jurisdictions]
+    return [(v.jurisdiction, v.status.value, [m.to_dict() for m in v.matches])
+            for v in record.jurisdictions]
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_stereoisomers_share_the_verdict_and_keep_stereo_in_the_output():
 def test_atom_indices_point_into_the_standardized_smiles():
     """Region atoms are indices of the reported SMILES, whatever order the input had."""
     record = classify("C1CN(CCc2ccccc2)CCC1N(C(=O)c1ccco1)c1ccccc1")
-    match = record.verdict("US").matches[0]
+    match = record.verdict("US").class_matches()[0]
     mol = Chem.MolFromSmiles(record.standardized)
     acyl = dict(match.regions)["acyl"]
     symbols = sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in acyl)

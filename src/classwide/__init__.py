@@ -1,9 +1,12 @@
 """classwide: decide from a structure whether a drug law written as a class covers it.
 
 >>> from classwide import classify
->>> record = classify("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", jurisdictions="US,CN")
+>>> record = classify("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.Cl", jurisdictions="US,CN")
 >>> [(v.jurisdiction, v.status.value) for v in record.jurisdictions]
-[('US', 'class'), ('CN', 'class')]
+[('US', 'listed'), ('CN', 'listed')]
+>>> record.verdict("US").class_matches()[0].reason
+'listed in another schedule'
+
 """
 
 from classwide._api import classify, classify_record

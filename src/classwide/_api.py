@@ -14,6 +14,7 @@ from rdkit import Chem
 from classwide._engine import judge
 from classwide._findings import Classification
 from classwide._limits import DEFAULT_LIMITS, Limits
+from classwide._names import resolve
 from classwide._rules import RuleSet, default_rules
 from classwide._standardize import detect_notation, parse_structure, standardize
 from classwide.errors import InputError, UnknownRuleError
@@ -74,7 +75,7 @@ def classify(
     """Decide whether a structure is controlled, per jurisdiction, on a given day.
 
     Args:
-        structure: a SMILES, an InChI or a MOL block.
+        structure: a SMILES, an InChI, a MOL block, a name or a CAS number.
         jurisdictions: codes such as ``["US", "CN"]`` or ``"US,CN"``; None for all.
         as_of: the day whose law applies (ISO date or ``date``); None for today.
         rules: a rule set (default: the packaged rules).
@@ -90,13 +91,16 @@ def classify(
         TypeError: when ``structure`` is not text.
 
     Example:
-        >>> classify("O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "US").verdict("US").status.value
+        >>> classify("O=C(C1CCC1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", "US").verdict("US").status.value
         'class'
     """
     rules = rules or default_rules()
     codes = resolve_jurisdictions(rules, jurisdictions)
     day = resolve_date(as_of)
-    parent = standardize(parse_structure(structure, limits=limits), limits=limits)
+    if not isinstance(structure, str):
+        raise TypeError(f"a structure must be given as text, not {type(structure).__name__}")
+    resolved = resolve(structure, rules)
+    parent = standardize(parse_structure(resolved.structure, limits=limits), limits=limits)
     verdicts = judge(parent.mol, rules, codes, day, limits)
     return Classification(
         id=record_id,
@@ -106,6 +110,7 @@ def classify(
         jurisdictions=verdicts,
         rules_version=rules.version,
         as_of=day.isoformat(),
+        input_type=resolved.input_type,
     )
 
 
@@ -118,6 +123,7 @@ def classify_record(
     *,
     error: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    names: bool = False,
 ) -> Classification:
     """Classify one batch record; bad input becomes ``error`` instead of an exception.
 
@@ -129,15 +135,22 @@ def classify_record(
         rules: the rule set.
         error: a reader's error for this record, passed through.
         limits: size and search limits.
+        names: the record is a name or CAS number (resolved through the substance data,
+            then OPSIN), not a structure.
 
     Returns:
         The record, with ``error`` set and no verdicts when it could not be decided.
     """
     text = structure if structure is not None else ""
     shown = "(MOL block)" if detect_notation(text) == "molblock" else text
+    input_type = detect_notation(text)
     if error is None:
         try:
-            mol = parse_structure(text, limits=limits)
+            parse_text = text
+            if names:
+                resolved = resolve(text, rules)
+                parse_text, input_type = resolved.structure, resolved.input_type
+            mol = parse_structure(parse_text, limits=limits)
             if shown == "(MOL block)":
                 shown = Chem.MolToSmiles(mol)
             parent = standardize(mol, limits=limits)
@@ -148,5 +161,6 @@ def classify_record(
             error = f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
         else:
             return Classification(record_id, shown, None, parent.smiles, verdicts, rules.version,
-                                  day.isoformat())
-    return Classification(record_id, shown, error, None, (), rules.version, day.isoformat())
+                                  day.isoformat(), input_type)
+    return Classification(record_id, shown, error, None, (), rules.version, day.isoformat(),
+                          input_type)

@@ -7,7 +7,8 @@ of the rules in force on the day asked wins (listed > class > precursor > not co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from rdkit import Chem
 
@@ -15,14 +16,16 @@ from classwide._findings import (
     ClassMatch,
     Fit,
     JurisdictionVerdict,
+    ListedMatch,
     NearMiss,
     ReviewNote,
     Status,
     Verdict,
 )
+from classwide._lists import ListEntry, ListRule, parent_key
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import ClassRule, Reading, RuleSet
-from classwide._scaffold import MolCache, fit_scaffold
+from classwide._scaffold import MolCache, fit_rule
 
 
 def _explanation(fit: Fit) -> str:
@@ -32,6 +35,20 @@ def _explanation(fit: Fit) -> str:
     if extra and fit.verdict is Verdict.MATCH:
         text += f"; the same change also fits clause {', '.join(extra)}"
     return text
+
+
+def _clause_since(rule: ClassRule, fit: Fit, start: dt.date) -> dt.date:
+    """A member that needs a later clause (halides of 4-AP, 2023) is covered from its date."""
+    used = {c for m in fit.modifications for c in m.clauses}
+    dates = [c.since for c in rule.clauses if c.label in used and c.since is not None]
+    if dates and len(used) == len({c.label for c in rule.clauses if c.label in used}):
+        # Several clauses may explain one change; the earliest of them decides.
+        per_mod = []
+        for mod in fit.modifications:
+            firsts = [c.since or start for c in rule.clauses if c.label in mod.clauses]
+            per_mod.append(min(firsts) if firsts else start)
+        return max([start, *per_mod])
+    return start
 
 
 def _near_miss_reason(rule: ClassRule, fit: Fit) -> str:
@@ -81,7 +98,7 @@ def judge_rule(
         would change the match (``status_would_be`` is filled in by the caller), and the fit.
     """
     cache = cache if cache is not None else MolCache(mol)
-    fit = fit_scaffold(mol, rule.scaffold, rule.clauses, limits, cache)
+    fit = fit_rule(mol, rule, day, None, limits, cache)
     period = rule.period_at(day)
     assert period is not None
     since = rule.since(day)
@@ -93,11 +110,16 @@ def judge_rule(
             clauses=fit.clauses,
             applies=True,
             explanation=_explanation(fit),
-            since=since.isoformat() if since else period.start.isoformat(),
+            since=_clause_since(rule, fit, since or period.start).isoformat(),
             instrument=period.instrument,
             citation=rule.citation,
             modifications=fit.modifications,
             regions=fit.regions,
+            kind=rule.match_kind,
+            status=Status(rule.status),
+            name=rule.title if rule.match_kind != "class" else None,
+            schedule=rule.schedule,
+            list_name=rule.list_name,
         )
     elif fit.core_found or fit.near:
         near = NearMiss(
@@ -113,9 +135,7 @@ def judge_rule(
         for reading in rule.readings:
             if not _reading_can_matter(rule, reading, fit):
                 continue
-            alternative = fit_scaffold(
-                mol, rule.scaffold, rule.clauses_under(reading), limits, cache
-            )
+            alternative = fit_rule(mol, rule, day, reading, limits, cache)
             if alternative.verdict is not fit.verdict:
                 notes.append(
                     ReviewNote(
@@ -138,6 +158,11 @@ def judge(
 ) -> tuple[JurisdictionVerdict, ...]:
     """Decide, per jurisdiction, the control that applies to a parent structure on ``day``.
 
+    Every rule in force speaks: listings found through the index, class definitions and
+    precursor families through the scaffold fit. The strongest status wins (listed >
+    class > precursor); every weaker match is still reported, with ``applies`` False and
+    the reason its rule gives.
+
     Args:
         mol: the standardised parent (see ``standardize``).
         rules: the rule set.
@@ -148,12 +173,16 @@ def judge(
     Returns:
         One verdict per jurisdiction.
     """
-    verdicts = []
+    listings = rules.listings(parent_key(mol))
     cache = MolCache(mol)
+    verdicts = []
     for code in jurisdictions:
-        matches: list[ClassMatch] = []
+        matches: list[ListedMatch | ClassMatch] = []
         near_misses: list[NearMiss] = []
-        pending_notes: list[tuple[ReviewNote, ClassRule]] = []
+        pending: list[ReviewNote] = []
+        for listed, entry in listings:
+            if listed.jurisdiction == code and entry.in_force(day):
+                matches.append(_listed_match(listed, entry))
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
                 continue
@@ -162,17 +191,23 @@ def judge(
                 matches.append(match)
             if near:
                 near_misses.append(near)
-            pending_notes.extend((note, rule) for note in notes)
-        status = _strongest(Status(m_status) for m_status in _statuses(matches, rules))
+            pending.extend(notes)
+        matches = _apply_precedence(matches, rules)
+        status = _strongest(m.status for m in matches if m.applies)
+        if status is not Status.NOT_CONTROLLED:
+            # Why a precursor family does not take in a controlled substance is noise;
+            # why a class does not is worth saying (remifentanil and the US class).
+            near_misses = [n for n in near_misses if rules.get(n.rule).match_kind == "class"]
         review = []
-        for note, rule in pending_notes:
+        for note in pending:
+            rule = rules.get(note.rule)
             others = [m for m in matches if m.rule != rule.id]
+            statuses = [m.status for m in others]
             if note.class_match_would_be:
-                would = _strongest([Status(rule.status), *(_statuses(others, rules))])
-            else:
-                would = _strongest(_statuses(others, rules))
+                statuses.append(Status(rule.status))
             review.append(
-                ReviewNote(note.reading, note.rule, note.class_match_would_be, would, note.alternative)
+                ReviewNote(note.reading, note.rule, note.class_match_would_be,
+                           _strongest(statuses), note.alternative)
             )
         verdicts.append(
             JurisdictionVerdict(
@@ -186,10 +221,42 @@ def judge(
     return tuple(verdicts)
 
 
-def _statuses(matches: Sequence[ClassMatch], rules: RuleSet) -> list[Status]:
-    return [Status(rules.get(m.rule).status) for m in matches if m.applies]
+def _listed_match(listed: ListRule, entry: ListEntry) -> ListedMatch:
+    return ListedMatch(
+        kind=listed.match_kind,
+        rule=listed.id,
+        name=entry.name,
+        substance=entry.substance.id,
+        since=entry.since.isoformat(),
+        instrument=entry.instrument,
+        citation=listed.citation,
+        url=entry.url,
+        verified=entry.verified,
+        status=Status(listed.status),
+        schedule=entry.schedule or listed.schedule,
+        list_name=entry.list_name or listed.list_name,
+        code=entry.code,
+        cas=entry.substance.cas,
+        since_exact=entry.since_exact,
+    )
 
 
-def _strongest(statuses) -> Status:  # type: ignore[no-untyped-def]
+def _apply_precedence(
+    matches: list[ListedMatch | ClassMatch], rules: RuleSet
+) -> list[ListedMatch | ClassMatch]:
+    """Mark every match weaker than the strongest as not applying, with its rule's reason."""
+    if not matches:
+        return matches
+    top = _strongest(m.status for m in matches)
+    out: list[ListedMatch | ClassMatch] = []
+    for match in matches:
+        if match.status.rank > top.rank:
+            match = replace(match, applies=False, reason=rules.get(match.rule).overridden_reason)
+        out.append(match)
+    # Listings first, then classes, then families; within a kind, in rule order.
+    return sorted(out, key=lambda m: (m.status.rank, not m.applies))
+
+
+def _strongest(statuses: Iterable[Status]) -> Status:
     found = list(statuses)
     return min(found, key=lambda s: s.rank) if found else Status.NOT_CONTROLLED

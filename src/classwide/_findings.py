@@ -7,7 +7,7 @@ text, the atoms (indices into the reported ``standardized`` SMILES) and a senten
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -91,11 +91,14 @@ class Fit:
     core_found: bool = True
     near: bool = False
     also: tuple[str, ...] = ()
+    reference_is_member: bool = False
 
     @property
     def verdict(self) -> Verdict:
         """MATCH when every difference is allowed and there is at least one."""
-        if self.core_found and not self.differences and self.modifications:
+        if self.core_found and not self.differences and (
+            self.modifications or self.reference_is_member
+        ):
             return Verdict.MATCH
         return Verdict.NO_MATCH
 
@@ -109,6 +112,8 @@ class Fit:
         """One line naming each modification, or why the structure is outside."""
         if self.differences:
             return "; ".join(d.description for d in self.differences)
+        if not self.modifications and self.reference_is_member:
+            return "the parent compound of the family itself"
         return "; ".join(m.description for m in self.modifications)
 
 
@@ -127,18 +132,29 @@ class ClassMatch:
     modifications: tuple[Modification, ...]
     regions: tuple[tuple[str, tuple[int, ...]], ...]
     reason: str | None = None
-
-    kind: str = field(default="class", init=False)
+    kind: str = "class"  # "precursor" for a structural precursor family
+    status: Status = Status.CLASS
+    name: str | None = None
+    schedule: str | None = None
+    list_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise in the shape of the output contract."""
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "class": self.class_name,
-            "rule": self.rule,
-            "clauses": list(self.clauses),
-            "applies": self.applies,
-        }
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.name:
+            out["name"] = self.name
+        out.update(
+            {
+                "class": self.class_name,
+                "rule": self.rule,
+                "clauses": list(self.clauses),
+                "applies": self.applies,
+            }
+        )
+        if self.schedule:
+            out["schedule"] = self.schedule
+        if self.list_name:
+            out["list"] = self.list_name
         if self.reason is not None:
             out["reason"] = self.reason
         out.update(
@@ -149,6 +165,64 @@ class ClassMatch:
                 "source": self.citation,
                 "modifications": [m.to_dict() for m in self.modifications],
                 "regions": {name: list(atoms) for name, atoms in self.regions},
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class ListedMatch:
+    """A named listing of the structure's parent: a schedule entry or a listed chemical."""
+
+    kind: str  # "listed" or "precursor"
+    rule: str
+    name: str
+    substance: str
+    since: str
+    instrument: str
+    citation: str
+    url: str
+    verified: str
+    status: Status
+    schedule: str | None = None
+    list_name: str | None = None
+    code: str | None = None
+    cas: str | None = None
+    applies: bool = True
+    reason: str | None = None
+    since_exact: bool = True
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        """A listing names the substance; it has no clauses."""
+        return ()
+
+    @property
+    def explanation(self) -> str:
+        """One line: what list names it, since when."""
+        where = f"Schedule {self.schedule}" if self.schedule else (self.list_name or self.citation)
+        since = self.since if self.since_exact else f"{self.since} or earlier"
+        return f"{self.name}: named in {where} ({self.rule}) since {since}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise in the shape of the output contract."""
+        out: dict[str, Any] = {"kind": self.kind, "rule": self.rule, "name": self.name}
+        if self.schedule:
+            out["schedule"] = self.schedule
+        if self.list_name:
+            out["list"] = self.list_name
+        out.update({"since": self.since, "source": self.citation, "applies": self.applies})
+        if self.reason is not None:
+            out["reason"] = self.reason
+        out.update(
+            {
+                "instrument": self.instrument,
+                "url": self.url,
+                "code": self.code,
+                "cas": self.cas,
+                "substance": self.substance,
+                "listing_verified": self.verified,
+                "since_exact": self.since_exact,
             }
         )
         return out
@@ -204,7 +278,7 @@ class JurisdictionVerdict:
 
     jurisdiction: str
     status: Status
-    matches: tuple[ClassMatch, ...] = ()
+    matches: tuple[ListedMatch | ClassMatch, ...] = ()
     near_misses: tuple[NearMiss, ...] = ()
     review: tuple[ReviewNote, ...] = ()
 
@@ -212,6 +286,14 @@ class JurisdictionVerdict:
     def controlled(self) -> bool:
         """True for any status but ``not_controlled``."""
         return self.status is not Status.NOT_CONTROLLED
+
+    def class_matches(self, kind: str = "class") -> tuple[ClassMatch, ...]:
+        """The structural matches of one kind ("class" or "precursor"), applying or not."""
+        return tuple(m for m in self.matches if isinstance(m, ClassMatch) and m.kind == kind)
+
+    def listings(self) -> tuple[ListedMatch, ...]:
+        """The named listings of the structure in this jurisdiction."""
+        return tuple(m for m in self.matches if isinstance(m, ListedMatch))
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise in the shape of the output contract."""
@@ -235,6 +317,7 @@ class Classification:
     jurisdictions: tuple[JurisdictionVerdict, ...]
     rules_version: str
     as_of: str
+    input_type: str = "smiles"
 
     def verdict(self, jurisdiction: str) -> JurisdictionVerdict:
         """Return the verdict for one jurisdiction code."""
@@ -251,6 +334,7 @@ class Classification:
             "error": self.error,
             "standardized": self.standardized,
             "jurisdictions": {v.jurisdiction: v.to_dict() for v in self.jurisdictions},
+            "input_type": self.input_type,
             "as_of": self.as_of,
             "rules_version": self.rules_version,
         }

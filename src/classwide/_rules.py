@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from rdkit import Chem, rdBase
 
+from classwide._lists import ListEntry, ListRule, Substance, load_list, load_substances, parent_key
 from classwide._vocabulary import (
     ALLOWABLE_SUBSTITUENT_KINDS,
     REPLACEMENT_KINDS,
@@ -81,6 +82,11 @@ class Clause:
     substitute: tuple[str, ...] = ()
     at: tuple[int, ...] = ()
     not_covered: str = ""
+    since: dt.date | None = None  # a part of a definition that took effect later
+
+    def in_force(self, day: dt.date | None) -> bool:
+        """True when the clause is part of the law on ``day`` (None: always)."""
+        return day is None or self.since is None or self.since <= day
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class Region:
     id: str
     name: str
     from_atoms: tuple[int, ...]
-    take: str  # "one" (a single group) or "all" (every group left on those atoms)
+    take: str  # "one" (a single group), "all" (every group left), "bridge" (a group joining them)
     reference: str | None  # canonical SMILES with '*', None when the reference has only H
     reference_name: str
     names: str  # which table of group-names.yaml names groups found here
@@ -180,6 +186,7 @@ class Example:
     why: str
     clauses: tuple[str, ...] | None = None
     match: bool = True
+    as_of: dt.date | None = None  # the law of that day (None: every clause of the file)
 
 
 @dataclass(frozen=True)
@@ -194,16 +201,29 @@ class ClassRule:
     citation: str
     sources: tuple[tuple[tuple[str, str], ...], ...]
     periods: tuple[Period, ...]
-    scaffold: Scaffold
+    scaffolds: tuple[Scaffold, ...]
     clauses: tuple[Clause, ...]
     readings: tuple[Reading, ...]
     examples: tuple[Example, ...]
     interpretation: tuple[str, ...]
     aliases: tuple[str, ...] = ()
     schedule: str | None = None
+    list_name: str | None = None
+    match_kind: str = "class"  # the contract's `kind` of a match: "class" or "precursor"
+    reference_is_member: bool = False  # a family ("4-AP and its amides") includes its parent
+    overridden_reason: str = "a stronger control applies"
     path: str = ""
     revised: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def scaffold(self) -> Scaffold:
+        """The first (usually the only) reference structure of the definition."""
+        return self.scaffolds[0]
+
+    def clauses_at(self, day: dt.date | None, reading: Reading | None = None) -> tuple[Clause, ...]:
+        """The clauses in force on ``day``, as written or under a reading."""
+        return tuple(c for c in self.clauses_under(reading) if c.in_force(day))
 
     def period_at(self, day: dt.date) -> Period | None:
         """The period in force on ``day``, or None."""
@@ -227,15 +247,16 @@ class ClassRule:
         """The clauses as written, or as a named reading patches them."""
         if reading is None:
             return self.clauses
-        patched = {c.label: c for c in reading.patch}
-        return tuple(patched.get(c.label, c) for c in self.clauses)
+        patched = {(c.label, c.region): c for c in reading.patch}
+        return tuple(patched.get((c.label, c.region), c) for c in self.clauses)
 
     def summary(self) -> dict[str, Any]:
         """Id, jurisdiction, title, citation and dates, for listings."""
         return {
             "id": self.id,
             "jurisdiction": self.jurisdiction,
-            "kind": "class",
+            "kind": self.match_kind,
+            "status": self.status,
             "class": self.class_name,
             "title": self.title,
             "citation": self.citation,
@@ -247,7 +268,10 @@ class ClassRule:
                 }
                 for p in self.periods
             ],
-            "clauses": [{"label": c.label, "text": c.text} for c in self.clauses],
+            "clauses": [
+                {"label": c.label, "text": c.text, "from": c.since.isoformat() if c.since else None}
+                for c in self.clauses
+            ],
             "readings": [
                 {"id": r.id, "default": r.default, "alternative": r.alternative}
                 for r in self.readings
@@ -259,25 +283,48 @@ class ClassRule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Every loaded rule, looked up by id, alias or jurisdiction."""
+    """Every loaded rule and list, looked up by id, alias, jurisdiction or structure."""
 
     rules: tuple[ClassRule, ...]
     version: str
+    lists: tuple[ListRule, ...] = ()
+    substances: Mapping[str, Substance] = field(default_factory=dict, compare=False)
+    index: Mapping[str, tuple[tuple[ListRule, ListEntry], ...]] = field(
+        default_factory=dict, compare=False
+    )
+    names: Mapping[str, Substance] = field(default_factory=dict, compare=False)
 
     def jurisdictions(self) -> tuple[str, ...]:
         """Jurisdiction codes, in alphabetical order."""
-        return tuple(sorted({r.jurisdiction for r in self.rules}))
+        return tuple(sorted({r.jurisdiction for r in (*self.rules, *self.lists)}))
 
     def for_jurisdiction(self, code: str) -> tuple[ClassRule, ...]:
-        """The rules of one jurisdiction."""
+        """The class and family rules of one jurisdiction."""
         return tuple(r for r in self.rules if r.jurisdiction == code)
 
-    def get(self, rule_id: str) -> ClassRule:
-        """A rule by id or alias."""
-        for rule in self.rules:
+    def get(self, rule_id: str) -> ClassRule | ListRule:
+        """A rule or list by id or alias."""
+        for rule in (*self.rules, *self.lists):
             if rule_id == rule.id or rule_id in rule.aliases:
                 return rule
         raise UnknownRuleError(f"no rule with id or alias {rule_id!r}")
+
+    def listings(self, key: str) -> tuple[tuple[ListRule, ListEntry], ...]:
+        """Every list entry whose substance has this parent key (see ``parent_key``)."""
+        return self.index.get(key, ())
+
+    def lookup_name(self, text: str) -> Substance | None:
+        """A substance by name, synonym, id or CAS number (case and spacing ignored)."""
+        return self.names.get(_name_key(text))
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every rule and list, for `classwide rules`."""
+        items = [r.summary() for r in self.rules] + [lst.summary() for lst in self.lists]
+        return sorted(items, key=lambda x: (x["jurisdiction"], x["id"]))
+
+
+def _name_key(text: str) -> str:
+    return " ".join(text.replace("\u2032", "'").strip().lower().split())
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -343,13 +390,17 @@ def _fragment(reader: _Reader, key: str) -> str | None:
 
 def _load_region(reader: _Reader, core_maps: set[int] | None) -> Region:
     take = reader.get("take", str, "one")
-    if take not in ("one", "all"):
-        raise reader.fail("take", "must be 'one' or 'all'")
+    if take not in ("one", "all", "bridge"):
+        raise reader.fail("take", "must be 'one', 'all' or 'bridge'")
     if core_maps is not None:
         from_atoms = tuple(reader.get("from", list))
         unknown = [a for a in from_atoms if a not in core_maps]
         if unknown:
             raise reader.fail("from", f"core atoms {unknown} are not mapped in core.smarts")
+        if take == "one" and len(from_atoms) != 1:
+            raise reader.fail("from", "a region that takes one group hangs off one core atom")
+        if take == "bridge" and len(from_atoms) < 2:
+            raise reader.fail("from", "a bridge joins two or more core atoms")
         at = None
     else:
         from_atoms = ()
@@ -435,19 +486,21 @@ def _load_scaffold(path: str, data: Any) -> Scaffold:
     )
 
 
-def _load_clause(reader: _Reader, scaffold: Scaffold, label: str | None = None) -> Clause:
+def _load_clause(
+    reader: _Reader, scaffolds: tuple[Scaffold, ...], label: str | None = None
+) -> Clause:
     label = label or str(reader.get("label", (str, int)))
     region_id = reader.get("region", str)
-    try:
-        scaffold.region(region_id)
-    except KeyError:
-        raise reader.fail("region", f"no region {region_id!r} in scaffold {scaffold.id!r}") from None
+    if not any(_has_region(s, region_id) for s in scaffolds):
+        names = ", ".join(s.id for s in scaffolds)
+        raise reader.fail("region", f"no region {region_id!r} in scaffold {names}")
     replacements = []
     for i, item in enumerate(reader.get("replace", list, [])):
         sub = reader.sub(f"replace[{i}]", item if isinstance(item, Mapping) else {"kind": item})
         kind = sub.get("kind", str)
-        if kind not in REPLACEMENT_KINDS:
-            raise sub.fail("kind", f"unknown replacement kind {kind!r} (known: {sorted(REPLACEMENT_KINDS)})")
+        if kind not in REPLACEMENT_KINDS and kind not in ALLOWABLE_SUBSTITUENT_KINDS:
+            known = sorted(set(REPLACEMENT_KINDS) | ALLOWABLE_SUBSTITUENT_KINDS)
+            raise sub.fail("kind", f"unknown replacement kind {kind!r} (known: {known})")
         params = {k: v for k, v in sub.data.items() if k != "kind"}
         unknown = set(params) - REPLACEMENT_PARAMETERS.get(kind, frozenset())
         if unknown:
@@ -469,7 +522,23 @@ def _load_clause(reader: _Reader, scaffold: Scaffold, label: str | None = None) 
         substitute=substitute,
         at=tuple(reader.get("at", list, [])),
         not_covered=reader.get("not_covered", str, ""),
+        since=reader.date("from", None),
     )
+
+
+def _has_region(scaffold: Scaffold, region_id: str) -> bool:
+    try:
+        scaffold.region(region_id)
+    except KeyError:
+        return False
+    return True
+
+
+def _choice(reader: _Reader, key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = reader.get(key, str, default)
+    if value not in allowed:
+        raise reader.fail(key, f"must be one of {', '.join(allowed)}")
+    return value
 
 
 def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> ClassRule:
@@ -477,18 +546,27 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
     definition = top.sub("definition")
     if definition.get("type", str) != "scaffold":
         raise definition.fail("type", "only 'scaffold' definitions are known")
-    scaffold_id = definition.get("scaffold", str)
-    if scaffold_id not in scaffolds:
-        raise definition.fail("scaffold", f"no scaffold {scaffold_id!r} in rules/{SCAFFOLD_DIR}/")
-    scaffold = scaffolds[scaffold_id]
-    clauses = tuple(
-        _load_clause(definition.sub(f"clauses[{i}]", item), scaffold)
-        for i, item in enumerate(definition.get("clauses", list))
-    )
-    labels = [c.label for c in clauses]
-    if len(set(labels)) != len(labels):
-        raise definition.fail("clauses", "duplicate clause labels")
-    by_label = {c.label: c for c in clauses}
+    named = definition.get("scaffold", (str, list))
+    scaffold_ids = [named] if isinstance(named, str) else list(named)
+    for scaffold_id in scaffold_ids:
+        if scaffold_id not in scaffolds:
+            raise definition.fail("scaffold", f"no scaffold {scaffold_id!r} in rules/{SCAFFOLD_DIR}/")
+    scaffold = tuple(scaffolds[i] for i in scaffold_ids)
+    loaded: list[Clause] = []
+    for i, item in enumerate(definition.get("clauses", list)):
+        sub = definition.sub(f"clauses[{i}]", item)
+        regions = sub.get("region", (str, list))
+        # One clause of the law may allow the same change in several regions ("amides" on
+        # either nitrogen): it becomes one clause per region, under one label.
+        for region in [regions] if isinstance(regions, str) else regions:
+            loaded.append(_load_clause(_Reader(sub.path, {**item, "region": region}, sub.where), scaffold))
+    clauses = tuple(loaded)
+    pairs = [(c.label, c.region) for c in clauses]
+    if len(set(pairs)) != len(pairs):
+        raise definition.fail("clauses", "duplicate clause label for one region")
+    by_label: dict[str, list[Clause]] = {}
+    for clause in clauses:
+        by_label.setdefault(clause.label, []).append(clause)
     readings = []
     for i, item in enumerate(definition.get("readings", list, [])):
         sub = definition.sub(f"readings[{i}]", item)
@@ -498,18 +576,19 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
             label = str(label)
             if label not in by_label:
                 raise sub.fail("patch", f"no clause {label!r} to patch")
-            original = by_label[label]
-            merged = {
-                "label": label,
-                "text": original.text,
-                "region": original.region,
-                "not_covered": original.not_covered,
-                "replace": [dict(kind=r.kind, **r.options) for r in original.replace],
-                "substitute": list(original.substitute),
-                "at": list(original.at),
-            }
-            merged.update(changes)
-            patched.append(_load_clause(sub.sub(f"patch.{label}", merged), scaffold, label))
+            for original in by_label[label]:
+                merged = {
+                    "label": label,
+                    "text": original.text,
+                    "region": original.region,
+                    "not_covered": original.not_covered,
+                    "replace": [dict(kind=r.kind, **r.options) for r in original.replace],
+                    "substitute": list(original.substitute),
+                    "at": list(original.at),
+                    "from": original.since.isoformat() if original.since else None,
+                }
+                merged.update(changes)
+                patched.append(_load_clause(sub.sub(f"patch.{label}", merged), scaffold, label))
         readings.append(
             Reading(
                 id=sub.get("id", str),
@@ -544,6 +623,7 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
                     why=sub.get("why", str),
                     clauses=tuple(str(c) for c in clauses_given) if clauses_given is not None else None,
                     match=flag,
+                    as_of=sub.date("as_of", None),
                 )
             )
     sources = tuple(
@@ -556,17 +636,21 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
         title=top.get("title", str),
         jurisdiction=top.get("jurisdiction", str),
         class_name=top.get("class", str),
-        status=top.get("status", str, "class"),
+        status=_choice(top, "status", ("listed", "class", "precursor"), "class"),
         citation=top.get("citation", str),
         sources=sources,
         periods=tuple(sorted(periods, key=lambda p: p.start)),
-        scaffold=scaffold,
+        scaffolds=scaffold,
         clauses=clauses,
         readings=tuple(readings),
         examples=tuple(examples),
         interpretation=tuple(str(x) for x in top.get("interpretation", list, [])),
         aliases=tuple(top.get("aliases", list, [])),
         schedule=top.get("schedule", (str, type(None)), None),
+        list_name=top.get("list", (str, type(None)), None),
+        match_kind=_choice(top, "match_kind", ("class", "precursor"), "class"),
+        reference_is_member=top.get("reference_is_member", bool, False),
+        overridden_reason=top.get("overridden_reason", str, "a stronger control applies"),
         path=path,
         revised=revised.isoformat() if revised else "",
         raw=data,
@@ -605,7 +689,7 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
 
     Example:
         >>> sorted(load_rules().jurisdictions())
-        ['CN', 'US']
+        ['CN', 'UN', 'US']
     """
     files = _packaged_files() if packaged else []
     for path in extra:
@@ -619,18 +703,29 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
             raise RuleFileError(name, "(yaml)", " ".join(str(exc).split())) from None
         parsed.append((name, data))
     scaffolds: dict[str, Scaffold] = {}
+    substances: dict[str, Substance] = {}
     for name, data in parsed:
-        if isinstance(data, Mapping) and "scaffold" in data and "definition" not in data:
+        kind = _file_kind(name, data)
+        if kind == "scaffold":
             scaffold = _load_scaffold(name, data)
             scaffolds[scaffold.id] = scaffold
+        elif kind == "substances":
+            for substance in load_substances(name, data, _standard_key):
+                if substance.id in substances:
+                    raise RuleFileError(name, "substances", f"duplicate substance id {substance.id!r}")
+                substances[substance.id] = substance
     rules: dict[str, ClassRule] = {}
+    lists: dict[str, ListRule] = {}
     for name, data in parsed:
-        if isinstance(data, Mapping) and "scaffold" in data and "definition" not in data:
-            continue
-        rule = _load_rule(name, data, scaffolds)
-        rules[rule.id] = rule
+        kind = _file_kind(name, data)
+        if kind == "list":
+            listed = load_list(name, data, substances)
+            lists[listed.id] = listed
+        elif kind == "rule":
+            rule = _load_rule(name, data, scaffolds)
+            rules[rule.id] = rule
     ids_and_aliases: dict[str, str] = {}
-    for rule in rules.values():
+    for rule in (*rules.values(), *lists.values()):
         for key in (rule.id, *rule.aliases):
             if key in ids_and_aliases and ids_and_aliases[key] != rule.id:
                 raise RuleFileError(rule.path, "aliases", f"{key!r} is also used by {ids_and_aliases[key]}")
@@ -638,10 +733,46 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
     digest = hashlib.sha256()
     for name, content in sorted(files):
         digest.update(Path(name).name.encode() + b"\0" + content + b"\0")
-    latest = max((r.revised for r in rules.values() if r.revised), default="0000-00-00")
+    latest = max(
+        (r.revised for r in (*rules.values(), *lists.values()) if r.revised), default="0000-00-00"
+    )
     version = f"{latest.replace('-', '.')}+{digest.hexdigest()[:7]}"
     ordered = tuple(sorted(rules.values(), key=lambda r: (r.jurisdiction, r.id)))
-    return RuleSet(rules=ordered, version=version)
+    ordered_lists = tuple(sorted(lists.values(), key=lambda r: (r.jurisdiction, r.id)))
+    index: dict[str, list[tuple[ListRule, ListEntry]]] = {}
+    for listed in ordered_lists:
+        for entry in listed.entries:
+            index.setdefault(entry.substance.key, []).append((listed, entry))
+    names: dict[str, Substance] = {}
+    for substance in substances.values():
+        for label in (*substance.names(), *([substance.cas] if substance.cas else [])):
+            names.setdefault(_name_key(label), substance)
+    return RuleSet(
+        rules=ordered,
+        version=version,
+        lists=ordered_lists,
+        substances=substances,
+        index={k: tuple(v) for k, v in index.items()},
+        names=names,
+    )
+
+
+def _file_kind(name: str, data: Any) -> str:
+    if not isinstance(data, Mapping):
+        raise RuleFileError(name, "(top)", "expected a mapping")
+    if "scaffold" in data and "definition" not in data:
+        return "scaffold"
+    if "substances" in data:
+        return "substances"
+    if data.get("kind") == "list":
+        return "list"
+    return "rule"
+
+
+def _standard_key(smiles: str) -> str:
+    from classwide._standardize import parse_structure, standardize
+
+    return parent_key(standardize(parse_structure(smiles)).mol)
 
 
 @lru_cache(maxsize=1)

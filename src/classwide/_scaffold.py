@@ -17,19 +17,20 @@ It knows nothing of any jurisdiction: the scaffold and the clauses come from rul
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 from rdkit import Chem
 
-from classwide._findings import Difference, Fit, Modification
+from classwide._findings import Difference, Fit, Modification, Verdict
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import Clause, Region, Scaffold
+from classwide._rules import Clause, ClassRule, Reading, Region, Scaffold
 from classwide._vocabulary import (
     KIND_NOUNS,
     Group,
@@ -123,7 +124,7 @@ class MolCache:
         self._smiles: dict[Group, str] = {}
         self._kinds: dict[Group, tuple[str, ...]] = {}
         self.core_matches: dict[int, tuple[tuple[int, ...], ...]] = {}
-        self.cuts: dict[tuple, tuple[list[Difference], dict[int, list[Group]], set[int]]] = {}
+        self.cuts: dict[tuple, tuple] = {}
 
     def smiles(self, group: Group) -> str:
         if group not in self._smiles:
@@ -200,7 +201,7 @@ class _Fitter:
 
     def _cut(
         self, match: tuple[int, ...], map_of: dict[int, int]
-    ) -> tuple[list[Difference], dict[int, list[Group]], set[int]]:
+    ) -> tuple[list[Difference], dict[int, list[Group]], set[int], dict[str, Group]]:
         """Cut the molecule around one core match: groups per core atom, and ring closures."""
         core = frozenset(match)
         core_diffs: list[Difference] = []
@@ -219,16 +220,26 @@ class _Fitter:
                     )
         at_atom: dict[int, list[Group]] = defaultdict(list)
         closed_at: set[int] = set()
+        bridged: dict[str, Group] = {}
+        bridges = [r for r in self.scaffold.regions if r.take == "bridge"]
         for group in substituents_of(self.mol, frozenset(range(self.mol.GetNumAtoms())), core):
             if group.anchor == -1:
-                touched = sorted(
-                    {
-                        map_of[n.GetIdx()]
-                        for i in group.atoms
-                        for n in self.mol.GetAtomWithIdx(i).GetNeighbors()
-                        if n.GetIdx() in core
-                    }
+                links = sorted(
+                    (map_of[n.GetIdx()], n.GetIdx(), i)
+                    for i in group.atoms
+                    for n in self.mol.GetAtomWithIdx(i).GetNeighbors()
+                    if n.GetIdx() in core
                 )
+                touched = sorted({m for m, _, _ in links})
+                bridge = next(
+                    (r for r in bridges if len(touched) >= 2 and set(touched) <= set(r.from_atoms)),
+                    None,
+                )
+                if bridge is not None:
+                    # A ring the definition expects, such as a cyclic acetal's -CH2CH2-.
+                    _, anchor, root = links[0]
+                    bridged[bridge.id] = Group(group.atoms, root, anchor)
+                    continue
                 closed_at.update(touched)
                 names = ", ".join(self.core_names[m] for m in touched)
                 core_diffs.append(
@@ -241,13 +252,13 @@ class _Fitter:
                 )
             else:
                 at_atom[map_of[group.anchor]].append(group)
-        return core_diffs, at_atom, closed_at
+        return core_diffs, at_atom, closed_at, bridged
 
     def _decompositions(self, match: tuple[int, ...], map_of: dict[int, int]) -> Iterator[_Outcome]:
         key = (id(self.scaffold.core), match)
         if key not in self.cache.cuts:
             self.cache.cuts[key] = self._cut(match, map_of)
-        core_diffs, at_atom, closed_at = self.cache.cuts[key]
+        core_diffs, at_atom, closed_at, bridged = self.cache.cuts[key]
         self._map_of_atom = map_of
         core_region_atoms = {
             r.id: frozenset(a for a in match if map_of[a] in r.shows) for r in self.scaffold.regions
@@ -265,7 +276,9 @@ class _Fitter:
                 leftovers.extend(rest)
             outcomes: list[_Outcome] = [_Outcome(differences=tuple(core_diffs))]
             for region in self.scaffold.regions:
-                if region.take == "one":
+                if region.take == "bridge":
+                    outcome = self._explain_one(region, bridged.get(region.id), ())
+                elif region.take == "one":
                     group = assigned.get(region.id)
                     if group is None and set(region.from_atoms) & closed_at:
                         # The ring closed onto this atom already accounts for the region.
@@ -569,3 +582,40 @@ def fit_scaffold(
     """
     fitter = _Fitter(mol, scaffold, clauses, limits, cache)
     return fitter.fit()
+
+
+def fit_rule(
+    mol: Chem.Mol,
+    rule: ClassRule,
+    day: dt.date | None = None,
+    reading: Reading | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: MolCache | None = None,
+) -> Fit:
+    """Fit ``mol`` to a definition: each of its reference forms, with the clauses of ``day``.
+
+    Args:
+        mol: the standardised parent.
+        rule: the definition.
+        day: the day whose clauses apply (None: every clause the file has).
+        reading: a named reading to apply, or None for the default reading.
+        limits: bounds on the search.
+        cache: per-molecule results shared across fits.
+
+    Returns:
+        The best fit over the definition's scaffolds (a member if any scaffold takes it in).
+    """
+    clauses = rule.clauses_at(day, reading)
+    cache = cache if cache is not None else MolCache(mol)
+    best: Fit | None = None
+    for scaffold in rule.scaffolds:
+        fit = fit_scaffold(mol, scaffold, clauses, limits, cache)
+        if rule.reference_is_member:
+            fit = replace(fit, reference_is_member=True)
+        rank = (fit.verdict is not Verdict.MATCH, not fit.core_found, len(fit.differences))
+        if best is None or rank < (
+            best.verdict is not Verdict.MATCH, not best.core_found, len(best.differences)
+        ):
+            best = fit
+    assert best is not None
+    return best

@@ -256,6 +256,35 @@ def is_acyl(mol: Chem.Mol, group: Group) -> bool:
     return _double_bonded_root(mol, group, _C, _O, count=1)
 
 
+def _acyl_partner(mol: Chem.Mol, group: Group) -> Chem.Atom | None:
+    """For R-C(=O)-, the first atom of R (None for formyl)."""
+    root = mol.GetAtomWithIdx(group.root)
+    others = [
+        n
+        for n in root.GetNeighbors()
+        if n.GetIdx() in group.atoms and bond_order(mol, root.GetIdx(), n.GetIdx()) == 1.0
+    ]
+    return others[0] if others else None
+
+
+def is_amide_acyl(mol: Chem.Mol, group: Group) -> bool:
+    """R-C(=O)- with R = H or carbon: on a nitrogen, an amide (acetyl, propionyl, benzoyl)."""
+    if not is_acyl(mol, group):
+        return False
+    partner = _acyl_partner(mol, group)
+    return partner is None or partner.GetAtomicNum() == _C
+
+
+def is_carbamate_acyl(mol: Chem.Mol, group: Group) -> bool:
+    """R-O-C(=O)- with R carbon: on a nitrogen, a carbamate (Boc, ethoxycarbonyl)."""
+    if not is_acyl(mol, group):
+        return False
+    partner = _acyl_partner(mol, group)
+    if partner is None or partner.GetAtomicNum() != _O or partner.GetTotalNumHs():
+        return False
+    return any(n.GetAtomicNum() == _C for n in partner.GetNeighbors() if n.GetIdx() != group.root)
+
+
 def is_thioacyl(mol: Chem.Mol, group: Group) -> bool:
     """R-C(=S)-, acyl only in IUPAC's broad sense."""
     return _double_bonded_root(mol, group, _C, _S, count=1)
@@ -473,6 +502,8 @@ def is_any(mol: Chem.Mol, group: Group) -> bool:
 ReplacementTest = Callable[..., bool]
 REPLACEMENT_KINDS: dict[str, ReplacementTest] = {
     "acyl": is_acyl,
+    "amide_acyl": is_amide_acyl,
+    "carbamate_acyl": is_carbamate_acyl,
     "thioacyl": is_thioacyl,
     "sulfonyl": is_sulfonyl,
     "phosphoryl": is_phosphoryl,
@@ -486,6 +517,8 @@ REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
 
 def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
     """Tell whether ``group`` is a replacement of ``kind`` with ``params``."""
+    if kind not in REPLACEMENT_KINDS:
+        return SUBSTITUENT_KINDS[kind](mol, group)  # "alkyl" etc. may replace a hydrogen
     test = REPLACEMENT_KINDS[kind]
     if kind == "monocycle":
         kwargs = dict(params)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from classwide._engine import judge_rule
 from classwide._findings import Verdict
 from classwide._rules import ClassRule, Example, RuleSet
-from classwide._scaffold import fit_scaffold
+from classwide._scaffold import fit_rule, fit_scaffold
 from classwide._standardize import parse_structure, standardize
 
 
 def example_failure(rule: ClassRule, example: Example) -> str | None:
     """Return why one example fails, or None when the rule agrees with it."""
     parent = standardize(parse_structure(example.smiles))
-    fit = fit_scaffold(parent.mol, rule.scaffold, rule.clauses)
+    fit = fit_rule(parent.mol, rule, example.as_of)
     member = fit.verdict is Verdict.MATCH
     where = f"{rule.path}: {'match' if example.match else 'no_match'} {example.smiles} ({example.why})"
     if member != example.match:
@@ -32,10 +29,12 @@ def run_rule_examples(rules: RuleSet) -> list[str]:
             problem = example_failure(rule, example)
             if problem:
                 failures.append(problem)
-        # The reference structure itself must be found, unchanged, by the scaffold.
-        parent = standardize(parse_structure(rule.scaffold.reference_smiles))
-        start = rule.periods[0].start if rule.periods else dt.date.today()
-        _, _, _, fit = judge_rule(parent.mol, rule, start)
-        if fit.differences or fit.modifications:
-            failures.append(f"{rule.path}: the reference structure does not fit its own scaffold")
+        # Each reference structure must be found, unchanged, by its own scaffold.
+        for scaffold in rule.scaffolds:
+            parent = standardize(parse_structure(scaffold.reference_smiles))
+            fit = fit_scaffold(parent.mol, scaffold, rule.clauses)
+            if fit.differences or fit.modifications or not fit.core_found:
+                failures.append(
+                    f"{rule.path}: reference {scaffold.reference_name} does not fit scaffold {scaffold.id}"
+                )
     return failures

@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from classwide._api import classify, resolve_date, resolve_jurisdictions
@@ -88,20 +89,21 @@ def _print_record(record: Classification) -> None:
         out.print(f"\n[bold]{verdict.jurisdiction}[/]: [{style}]{verdict.status.value}[/]")
         for match in verdict.matches:
             state = "applies" if match.applies else f"does not apply ({match.reason})"
+            clauses = f" [{', '.join(match.clauses)}]" if match.clauses else ""
             out.print(
-                f"  {match.rule} [{', '.join(match.clauses)}] {state}; in force since "
-                f"{match.since} ({match.instrument})",
+                escape(f"  {match.kind} {match.rule}{clauses} {state}; since {match.since} "
+                       f"({match.instrument})"),
                 highlight=False,
             )
-            out.print(f"    {match.explanation}", highlight=False)
+            out.print(escape(f"    {match.explanation}"), highlight=False)
         for near in verdict.near_misses:
-            out.print(f"  {near.rule}: outside: {near.reason}", highlight=False)
+            out.print(escape(f"  {near.rule}: outside: {near.reason}"), highlight=False)
         for note in verdict.review:
             would = "in" if note.class_match_would_be else "outside"
             out.print(
-                f"  [yellow]review[/] {note.rule}: under the reading '{note.reading}' "
-                f"({note.alternative}) it would be {would} the class, status "
-                f"{note.status_would_be.value}",
+                "  [yellow]review[/] "
+                + escape(f"{note.rule}: under the reading '{note.reading}' ({note.alternative}) "
+                         f"it would be {would} the class, status {note.status_would_be.value}"),
                 highlight=False,
             )
 
@@ -180,7 +182,7 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
     table.add_column("why", overflow="fold")
     for record in records:
         if record.error:
-            table.add_row(record.id, *["error"] * len(codes), record.error)
+            table.add_row(escape(record.id), *["error"] * len(codes), escape(record.error))
             continue
         cells = []
         reasons = []
@@ -196,7 +198,8 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
                 reasons.append(
                     f"{verdict.jurisdiction} review: " + ", ".join(r.reading for r in verdict.review)
                 )
-        table.add_row(record.id, *cells, " | ".join(dict.fromkeys(reasons)) or "no class core")
+        table.add_row(escape(record.id), *cells,
+                      escape(" | ".join(dict.fromkeys(reasons)) or "no class core"))
     Console(width=160).print(table)
 
 
@@ -223,17 +226,22 @@ def rules_command(
         if failures:
             raise typer.Exit(EXIT_STRICT_FAILED)
     if as_json:
-        typer.echo(json.dumps({"rules_version": rule_set.version,
-                               "rules": [r.summary() for r in rule_set.rules]}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"rules_version": rule_set.version, "rules": rule_set.summaries()},
+                              ensure_ascii=False, indent=2))
         return
     table = Table(title=f"classwide rules {rule_set.version}")
-    for name in ("id", "jurisdiction", "title", "citation", "effective"):
+    for name in ("id", "jurisdiction", "kind", "title", "citation", "effective"):
         table.add_column(name, overflow="fold")
-    for rule in rule_set.rules:
-        periods = "\n".join(
-            f"{p.start} - {p.end or 'in force'}: {p.instrument}" for p in rule.periods
-        )
-        table.add_row(rule.id, rule.jurisdiction, rule.title, rule.citation, periods)
+    for item in rule_set.summaries():
+        if "entries" in item:
+            dates = sorted(e["since"] for e in item["entries"])
+            periods = f"{len(dates)} entries, from {dates[0]} to {dates[-1]} (see --json)"
+        else:
+            periods = "\n".join(
+                f"{p['from']} - {p['until'] or 'in force'}: {p['instrument']}" for p in item["effective"]
+            )
+        table.add_row(item["id"], item["jurisdiction"], item["kind"], item["title"], item["citation"],
+                      periods)
     Console(width=160).print(table)
 
 
