@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# OPSIN (chemical names as input) runs on Java: install a runtime when there is none.
+	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime for OPSIN"; \
+	  (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null) \
+	  || echo "warning: no Java runtime: chemical names will not parse (SMILES, InChI, CAS still do)"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

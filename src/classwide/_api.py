@@ -14,7 +14,7 @@ from rdkit import Chem
 from classwide._engine import judge
 from classwide._findings import Classification
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._names import resolve
+from classwide._names import Resolved, resolve
 from classwide._rules import RuleSet, default_rules
 from classwide._standardize import detect_notation, parse_structure, standardize
 from classwide.errors import InputError, UnknownRuleError
@@ -124,6 +124,7 @@ def classify_record(
     error: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     names: bool = False,
+    resolved: Resolved | None = None,
 ) -> Classification:
     """Classify one batch record; bad input becomes ``error`` instead of an exception.
 
@@ -137,6 +138,7 @@ def classify_record(
         limits: size and search limits.
         names: the record is a name or CAS number (resolved through the substance data,
             then OPSIN), not a structure.
+        resolved: the record's name already resolved (batch look-ups do many at once).
 
     Returns:
         The record, with ``error`` set and no verdicts when it could not be decided.
@@ -147,8 +149,9 @@ def classify_record(
     if error is None:
         try:
             parse_text = text
-            if names:
+            if names and resolved is None:
                 resolved = resolve(text, rules)
+            if resolved is not None:
                 parse_text, input_type = resolved.structure, resolved.input_type
             mol = parse_structure(parse_text, limits=limits)
             if shown == "(MOL block)":

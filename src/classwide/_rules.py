@@ -746,7 +746,14 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
     names: dict[str, Substance] = {}
     for substance in substances.values():
         for label in (*substance.names(), *([substance.cas] if substance.cas else [])):
-            names.setdefault(_name_key(label), substance)
+            key = _name_key(label)
+            if key in names and names[key].id != substance.id:
+                # A name must never stand for two structures (see the name collisions in
+                # the third-party lists): the legal instrument's own chemical name decides.
+                raise RuleFileError(
+                    substance.path, "synonyms", f"{label!r} also names {names[key].id!r}"
+                )
+            names[key] = substance
     return RuleSet(
         rules=ordered,
         version=version,

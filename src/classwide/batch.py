@@ -16,6 +16,8 @@ from itertools import islice
 from pathlib import Path
 
 from classwide._api import classify_record
+from classwide._names import Resolved, looks_like_name, opsin_smiles, resolve
+from classwide.errors import InputError
 from classwide._findings import Classification
 from classwide._rules import RuleSet, default_rules, load_rules
 from classwide.io import InputRecord
@@ -32,12 +34,56 @@ def _init_worker(extra_rules: tuple[str, ...]) -> None:
 
 
 def _run_chunk(
-    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date
+    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date, names: bool = False
 ) -> list[Classification]:
     assert _worker_rules is not None
-    return [
-        classify_record(r.text, r.id, codes, day, _worker_rules, error=r.error) for r in chunk
-    ]
+    return _classify_chunk(chunk, codes, day, _worker_rules, names)
+
+
+def _classify_chunk(
+    chunk: list[InputRecord], codes: Sequence[str], day: dt.date, rules: RuleSet, names: bool
+) -> list[Classification]:
+    resolved = _resolve_names(chunk, rules) if names else [None] * len(chunk)
+    out = []
+    for record, found in zip(chunk, resolved, strict=True):
+        error = record.error
+        if isinstance(found, str):  # a name that could not be resolved
+            error, found = found, None
+        out.append(
+            classify_record(record.text, record.id, codes, day, rules, error=error, names=names,
+                            resolved=found)
+        )
+    return out
+
+
+def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | str | None]:
+    """Resolve a chunk of names: the substance data first, then one OPSIN run for the rest."""
+    out: list[Resolved | str | None] = []
+    pending: list[int] = []
+    for i, record in enumerate(chunk):
+        text = (record.text or "").strip()
+        if record.error or not text:
+            out.append(None)
+            continue
+        try:
+            found = resolve(text, rules, use_opsin=False)
+        except InputError as exc:
+            out.append(str(exc))
+            continue
+        if found.input_type == "smiles" and looks_like_name(text):
+            pending.append(i)
+        out.append(found)
+    if pending:
+        try:
+            smiles = opsin_smiles([(chunk[i].text or "").strip() for i in pending])
+        except InputError as exc:
+            smiles = [None] * len(pending)
+            reason = str(exc)
+        else:
+            reason = "not a name in classwide's substance data or one OPSIN can parse"
+        for i, found in zip(pending, smiles, strict=True):
+            out[i] = Resolved(found, "opsin") if found else reason
+    return out
 
 
 def resolve_workers(workers: int | None) -> int:
@@ -55,6 +101,7 @@ def screen(
     rules: RuleSet | None = None,
     extra_rules: Sequence[str | Path] = (),
     workers: int = 1,
+    names: bool = False,
 ) -> Iterator[Classification]:
     """Classify every record, yielding results in input order.
 
@@ -65,6 +112,7 @@ def screen(
         rules: the rule set for the sequential path (default: packaged + ``extra_rules``).
         extra_rules: extra rule files, loaded again in each worker.
         workers: worker processes; 1 runs in this process.
+        names: records are names or CAS numbers, not structures.
 
     Yields:
         One ``Classification`` per input record.
@@ -72,8 +120,9 @@ def screen(
     extra = tuple(str(p) for p in extra_rules)
     if workers <= 1:
         rules = rules or (load_rules(extra) if extra else default_rules())
-        for r in records:
-            yield classify_record(r.text, r.id, codes, day, rules, error=r.error)
+        iterator = iter(records)
+        while chunk := list(islice(iterator, CHUNK)):
+            yield from _classify_chunk(chunk, codes, day, rules, names)
         return
     context = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
     iterator = iter(records)
@@ -85,7 +134,7 @@ def screen(
                 chunk = list(islice(iterator, CHUNK))
                 if not chunk:
                     break
-                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day)))
+                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day, names)))
             if not in_flight:
                 break
             yield from in_flight.popleft().get()

@@ -123,6 +123,10 @@ def screen_command(
     id_col: Annotated[
         Optional[str], typer.Option("--id-col", help="Id column (CSV/TSV) or SD property.")  # noqa: UP007
     ] = None,
+    name_col: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--name-col", help="CSV/TSV column of names or CAS numbers, instead of SMILES."),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes (0: all cores).")] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record had an error.")] = False,
     rules: RulesOpt = None,
@@ -151,10 +155,12 @@ def screen_command(
         writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes)
         for path in inputs:
             try:
-                records = stack.enter_context(read_records(path, smiles_col=smiles_col, id_col=id_col))
+                records = stack.enter_context(
+                    read_records(path, smiles_col=name_col or smiles_col, id_col=id_col)
+                )
                 results = screen(
                     records, codes, day, rules=rule_set, extra_rules=rules or (),
-                    workers=resolve_workers(workers),
+                    workers=resolve_workers(workers), names=name_col is not None,
                 )
                 for record in results:
                     errors += record.error is not None
