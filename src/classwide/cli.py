@@ -197,7 +197,9 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
             label = verdict.status.value + (f" {clauses}" if clauses else "")
             cells.append(f"[{STATUS_STYLE[verdict.status]}]{label}[/]")
             if verdict.matches:
-                reasons.append(f"{verdict.jurisdiction}: {verdict.matches[0].explanation}")
+                first = verdict.matches[0]
+                label = "" if first.kind == "listed" else f"{first.rule}: "
+                reasons.append(f"{verdict.jurisdiction}: {label}{first.explanation}")
             elif verdict.near_misses:
                 reasons.append(f"{verdict.jurisdiction}: {verdict.near_misses[0].reason}")
             if verdict.review:
