@@ -318,6 +318,7 @@ class Classification:
     rules_version: str
     as_of: str
     input_type: str = "smiles"
+    decided_by: str = "full"  # or "prefilter": proven out of scope, parent not computed
 
     def verdict(self, jurisdiction: str) -> JurisdictionVerdict:
         """Return the verdict for one jurisdiction code."""
@@ -335,6 +336,7 @@ class Classification:
             "standardized": self.standardized,
             "jurisdictions": {v.jurisdiction: v.to_dict() for v in self.jurisdictions},
             "input_type": self.input_type,
+            "decided_by": self.decided_by,
             "as_of": self.as_of,
             "rules_version": self.rules_version,
         }

@@ -17,14 +17,16 @@ from pathlib import Path
 
 from classwide._api import classify_record
 from classwide._names import Resolved, looks_like_name, opsin_smiles, resolve
+from classwide._prefilter import Prefilter
 from classwide.errors import InputError
-from classwide._findings import Classification
+from classwide._findings import Classification, JurisdictionVerdict, Status
 from classwide._rules import RuleSet, default_rules, load_rules
 from classwide.io import InputRecord
 
 CHUNK = 64
 
 _worker_rules: RuleSet | None = None
+_prefilters: dict[int, Prefilter] = {}
 
 
 def _init_worker(extra_rules: tuple[str, ...]) -> None:
@@ -33,27 +35,54 @@ def _init_worker(extra_rules: tuple[str, ...]) -> None:
     _worker_rules = load_rules(extra_rules) if extra_rules else default_rules()
 
 
+def _prefilter_for(rules: RuleSet) -> Prefilter:
+    """One prefilter per rule set per process, built from the rule files."""
+    key = id(rules)
+    if key not in _prefilters:
+        _prefilters.clear()
+        _prefilters[key] = Prefilter(rules)
+    return _prefilters[key]
+
+
 def _run_chunk(
-    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date, names: bool = False
+    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date, names: bool, prefilter: bool
 ) -> list[Classification]:
     assert _worker_rules is not None
-    return _classify_chunk(chunk, codes, day, _worker_rules, names)
+    return _classify_chunk(chunk, codes, day, _worker_rules, names, prefilter)
 
 
 def _classify_chunk(
-    chunk: list[InputRecord], codes: Sequence[str], day: dt.date, rules: RuleSet, names: bool
+    chunk: list[InputRecord],
+    codes: Sequence[str],
+    day: dt.date,
+    rules: RuleSet,
+    names: bool,
+    prefilter: bool = True,
 ) -> list[Classification]:
     resolved = _resolve_names(chunk, rules) if names else [None] * len(chunk)
+    quick = _prefilter_for(rules) if prefilter and not names else None
     out = []
     for record, found in zip(chunk, resolved, strict=True):
         error = record.error
         if isinstance(found, str):  # a name that could not be resolved
             error, found = found, None
+        if quick is not None and error is None and quick.out_of_scope(record.text or ""):
+            out.append(_out_of_scope(record, codes, day, rules))
+            continue
         out.append(
             classify_record(record.text, record.id, codes, day, rules, error=error, names=names,
                             resolved=found)
         )
     return out
+
+
+def _out_of_scope(
+    record: InputRecord, codes: Sequence[str], day: dt.date, rules: RuleSet
+) -> Classification:
+    """The record of a structure the prefilter proved no rule can apply to."""
+    verdicts = tuple(JurisdictionVerdict(code, Status.NOT_CONTROLLED) for code in codes)
+    return Classification(record.id, record.text or "", None, None, verdicts, rules.version,
+                          day.isoformat(), "smiles", "prefilter")
 
 
 def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | str | None]:
@@ -102,6 +131,7 @@ def screen(
     extra_rules: Sequence[str | Path] = (),
     workers: int = 1,
     names: bool = False,
+    prefilter: bool = True,
 ) -> Iterator[Classification]:
     """Classify every record, yielding results in input order.
 
@@ -113,6 +143,8 @@ def screen(
         extra_rules: extra rule files, loaded again in each worker.
         workers: worker processes; 1 runs in this process.
         names: records are names or CAS numbers, not structures.
+        prefilter: let the rule-derived prefilter settle records no rule can apply to
+            (their `standardized` is then not computed).
 
     Yields:
         One ``Classification`` per input record.
@@ -122,7 +154,7 @@ def screen(
         rules = rules or (load_rules(extra) if extra else default_rules())
         iterator = iter(records)
         while chunk := list(islice(iterator, CHUNK)):
-            yield from _classify_chunk(chunk, codes, day, rules, names)
+            yield from _classify_chunk(chunk, codes, day, rules, names, prefilter)
         return
     context = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
     iterator = iter(records)
@@ -134,7 +166,7 @@ def screen(
                 chunk = list(islice(iterator, CHUNK))
                 if not chunk:
                     break
-                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day, names)))
+                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day, names, prefilter)))
             if not in_flight:
                 break
             yield from in_flight.popleft().get()

@@ -127,7 +127,11 @@ def screen_command(
         Optional[str],  # noqa: UP007
         typer.Option("--name-col", help="CSV/TSV column of names or CAS numbers, instead of SMILES."),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes (0: all cores).")] = 1,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (0: all cores).")] = 0,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Decide every record on its standardised parent (no prefilter)."),
+    ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record had an error.")] = False,
     rules: RulesOpt = None,
 ) -> None:
@@ -161,6 +165,7 @@ def screen_command(
                 results = screen(
                     records, codes, day, rules=rule_set, extra_rules=rules or (),
                     workers=resolve_workers(workers), names=name_col is not None,
+                    prefilter=not full,
                 )
                 for record in results:
                     errors += record.error is not None

@@ -1,0 +1,136 @@
+"""A prefilter derived from the rule files: prove cheaply that no rule can apply.
+
+Most catalogue compounds are nowhere near a fentanyl. Before the full standardise-and-decide
+path, a SMILES record is read without sanitisation (a fraction of RDKit's full parse) and
+tested against two necessary conditions, both computed from the loaded rule files:
+
+* **Scaffolds.** A class or family match, or a near-miss report, needs the scaffold's core
+  (or near-miss pattern) in the parent, and the parent is one fragment of the input. Each
+  pattern is made *generic*: elements only, any bond, no ring, charge or hydrogen
+  primitives. An atom that must be aliphatic keeps that demand only as "not written
+  aromatic": an atom written in lower case always ends up aromatic or double-bonded, which
+  the strict patterns (single bonds, ``!a``) exclude anyway. A generic pattern matches
+  anything its strict form matches, in kekulé or aromatic form, as a salt or charged.
+* **Lists.** A listing matches when the parent equals a listed substance. The parent is one
+  fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
+  charges and bonds to metals change), so a record none of whose fragments has the heavy
+  formula of a listed substance cannot be listed. Records with a metal are not judged here.
+
+A record that passes either condition, or that this quick reading cannot settle (a syntax
+or valence error, a metal), goes to the full path. The
+prefilter never decides that a record is controlled; it only proves that it is not. What
+it does not check is whether an aromatic system kekulises: such a record, when out of
+scope, is reported as not controlled without a `standardized` structure.
+"""
+
+from __future__ import annotations
+
+import re
+from rdkit import Chem, rdBase
+from rdkit.Chem.rdMolDescriptors import CalcMolFormula
+
+from classwide._limits import DEFAULT_LIMITS, Limits
+from classwide._rules import RuleSet
+
+# Elements that standardisation never strips or disconnects (the organic set and halogens).
+# Elements that standardisation never strips or disconnects (the organic set and halogens).
+_ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
+_TYPE = re.compile(r"AtomType (\d+) = val")
+_HYDROGEN_AND_CHARGE = re.compile(r"H\d*(?=[A-Z]|$)|[+-]\d*$")
+_SYMBOL = re.compile(r"[A-Z][a-z]?")
+
+
+def heavy_formula(mol: Chem.Mol) -> str:
+    """The formula without hydrogens and charge: what standardisation cannot change.
+
+    >>> heavy_formula(Chem.MolFromSmiles("CC[NH+](C)C"))
+    'C4N'
+    """
+    return _HYDROGEN_AND_CHARGE.sub("", CalcMolFormula(mol))
+
+
+def generic_query(query: Chem.Mol) -> Chem.Mol:
+    """The element-and-connectivity skeleton of a query (see the module docstring).
+
+    >>> Chem.MolToSmarts(generic_query(Chem.MolFromSmarts("[#7;X3,X4+:1]1-[#6;!a]-[C](=O)-c1")))
+    '[#7]1~[#6&!a]~[#6&!a](~[#8&!a])~[#6]~1'
+    """
+    generic = Chem.RWMol()
+    for atom in query.GetAtoms():
+        generic.AddAtom(Chem.AtomFromSmarts(_generic_atom(atom)))
+    for bond in query.GetBonds():
+        generic.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+        generic.ReplaceBond(
+            generic.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx(),
+            Chem.BondFromSmarts("~"),
+        )
+    return Chem.MolFromSmarts(Chem.MolToSmarts(generic))
+
+
+def _generic_atom(atom: Chem.Atom) -> str:
+    description = atom.DescribeQuery()
+    lines = description.splitlines()
+    element = atom.GetAtomicNum()
+    negated = any(
+        "!=" in line and ("AtomAtomicNum" in line or "AtomType" in line) for line in lines
+    )
+    symbol = "*" if element == 0 or negated else f"#{element}"
+    either = "AtomOr" in description
+    aliphatic = not either and (
+        "AtomIsAromatic 1 != val" in description
+        or "AtomIsAliphatic 1 = val" in description
+        or any(int(t) < 1000 for t in _TYPE.findall(description))
+    )
+    if aliphatic:
+        return f"[{symbol};!a]" if symbol != "*" else "[!a]"
+    return f"[{symbol}]" if symbol != "*" else "*"
+
+
+class Prefilter:
+    """Necessary conditions for any rule of a rule set to say anything about a structure."""
+
+    def __init__(self, rules: RuleSet, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        seen: dict[str, str] = {}
+        for rule in rules.rules:
+            for scaffold in rule.scaffolds:
+                for query in (scaffold.core, *(p.query for p in scaffold.near_misses)):
+                    smarts = Chem.MolToSmarts(generic_query(query))
+                    seen.setdefault(smarts, smarts)
+        self.patterns = tuple(seen)
+        # One recursive query: RDKit tries every pattern from each atom in one pass.
+        self.query = Chem.MolFromSmarts("[" + ",".join(f"$({p})" for p in self.patterns) + "]")
+        self.signatures = {
+            heavy_formula(Chem.MolFromSmiles(entry.substance.key))
+            for listed in rules.lists
+            for entry in listed.entries
+        }
+        self._params = Chem.SmilesParserParams()
+        self._params.sanitize = False
+        self._params.removeHs = False
+
+    def out_of_scope(self, smiles: str) -> bool:
+        """True when no rule can match the structure; False when the full path must decide."""
+        if not smiles or len(smiles) > self.limits.max_input_chars:
+            return False
+        if any(ch.isspace() for ch in smiles):
+            return False
+        with rdBase.BlockLogs():
+            mol = Chem.MolFromSmiles(smiles, self._params)
+            if mol is None or mol.GetNumHeavyAtoms() > self.limits.max_heavy_atoms:
+                return False  # the full path reports the error, with its reason
+            try:
+                mol.UpdatePropertyCache(strict=True)  # valence errors go to the full path
+            except Exception:  # noqa: BLE001 - RDKit raises several kinds
+                return False
+            if "." in smiles:
+                fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+                for fragment in fragments:
+                    fragment.UpdatePropertyCache(strict=False)
+                formulas = [heavy_formula(f) for f in fragments]
+            else:
+                formulas = [heavy_formula(mol)]
+        for formula in formulas:
+            if formula in self.signatures or not set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS:
+                return False
+        return not mol.HasSubstructMatch(self.query)

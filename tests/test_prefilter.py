@@ -1,0 +1,153 @@
+"""The prefilter is safe: nothing the full path flags is ever settled by it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdkit import Chem, rdBase
+
+from classwide import classify
+from classwide._prefilter import Prefilter
+from classwide._rules import default_rules
+from classwide.batch import screen
+from classwide.io import InputRecord
+from conftest import read_csv
+
+RULES = default_rules()
+PREFILTER = Prefilter(RULES)
+CODES = RULES.jurisdictions()
+DAY = "2026-11-29"
+
+
+def flagged(smiles: str) -> bool:
+    """Does the full path say anything: a match, a near miss, an error?"""
+    try:
+        record = classify(smiles, CODES, DAY)
+    except Exception:  # noqa: BLE001 - an error is something to say too
+        return True
+    return any(v.matches or v.near_misses or v.review for v in record.jurisdictions)
+
+
+def _variants(smiles: str) -> list[str]:
+    out = [smiles, smiles + ".Cl", smiles + ".O.O", smiles + ".OC(=O)CC(O)(CC(=O)O)C(=O)O"]
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(smiles)
+    if mol is not None:
+        out.append(Chem.MolToSmiles(mol, kekuleSmiles=True))
+        out.append(Chem.MolToSmiles(mol, doRandom=True, canonical=False))
+        charged = Chem.RWMol(mol)
+        for atom in charged.GetAtoms():
+            if atom.GetSymbol() == "N" and not atom.GetIsAromatic() and atom.GetTotalNumHs() == 0 \
+                    and atom.GetDegree() == 3 and not any(n.GetSymbol() == "C" and any(
+                        b.GetBondTypeAsDouble() == 2 for b in n.GetBonds()) for n in atom.GetNeighbors()):
+                atom.SetFormalCharge(1)
+                atom.SetNumExplicitHs(1)
+                out.append(Chem.MolToSmiles(charged) + ".[Cl-]")
+                break
+    return out
+
+
+def _known_structures() -> list[str]:
+    smiles = [r["smiles"] for r in read_csv("data", "examples.csv")]
+    for name in ("fentanyl_hunter_library.csv", "kim2025_fentanyl_analogs.csv",
+                 "faves_v3_benchmark.csv"):
+        smiles += [r["smiles"] for r in read_csv("data", "external", name) if r["smiles"].strip()]
+    for rule in RULES.rules:
+        smiles += [e.smiles for e in rule.examples]
+    smiles += [s.smiles for s in RULES.substances.values()]
+    return sorted(set(smiles))
+
+
+KNOWN = _known_structures()
+
+
+def test_known_structures_in_every_form_are_never_filtered_when_flagged():
+    checked = settled = 0
+    for base in KNOWN:
+        for smiles in _variants(base):
+            if PREFILTER.out_of_scope(smiles):
+                settled += 1
+                assert not flagged(smiles), smiles
+            checked += 1
+    assert checked > 1000 and settled > 0  # the sets hold decoys the prefilter settles
+
+
+@pytest.mark.parametrize("smiles", ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "C1CCCCC1N"])
+def test_ordinary_compounds_are_settled(smiles):
+    assert PREFILTER.out_of_scope(smiles)
+    assert not flagged(smiles)
+
+
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # core
+        "C1CC(N",  # syntax error: the full path reports it
+        "CN(C)(C)(C)C",  # valence error
+        "CC(=O)[O-].[Na+]",  # a metal: not judged by the prefilter
+        "CCC(=O)OC(=O)CC",  # propionic anhydride: a listed heavy formula
+        "O=C1CCNCC1",  # 4-piperidone
+        "C" * 1500,  # too large: the full path says so
+    ],
+)
+def test_records_the_prefilter_must_leave_to_the_full_path(smiles):
+    assert not PREFILTER.out_of_scope(smiles)
+
+
+SUBSTITUENTS = ["F", "Cl", "C", "O", "N", "OC", "C(=O)C", "C#N", "c1ccccc1", "C(F)(F)F", "[N+](=O)[O-]"]
+
+
+@st.composite
+def edited_structures(draw):
+    """A known structure with random substituents, fragments and written forms."""
+    base = draw(st.sampled_from(KNOWN))
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(base)
+    if mol is None:
+        return base
+    rw = Chem.RWMol(mol)
+    for _ in range(draw(st.integers(0, 3))):
+        candidates = [a.GetIdx() for a in rw.GetAtoms() if a.GetTotalNumHs() > 0]
+        if not candidates:
+            break
+        where = draw(st.sampled_from(candidates))
+        piece = Chem.MolFromSmiles(draw(st.sampled_from(SUBSTITUENTS)))
+        offset = rw.GetNumAtoms()
+        combined = Chem.RWMol(Chem.CombineMols(rw, piece))
+        combined.AddBond(where, offset, Chem.BondType.SINGLE)
+        target = combined.GetAtomWithIdx(where)
+        target.SetNumExplicitHs(max(0, target.GetNumExplicitHs() - 1))
+        try:
+            Chem.SanitizeMol(combined)
+        except Exception:  # noqa: BLE001
+            continue
+        rw = combined
+    kekule = draw(st.booleans())
+    text = Chem.MolToSmiles(rw, kekuleSmiles=kekule, doRandom=draw(st.booleans()), canonical=False)
+    return text + draw(st.sampled_from(["", ".Cl", ".O", ".[Cl-]", ".CC(=O)O"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_structures())
+def test_property_prefilter_never_settles_what_the_full_path_flags(smiles):
+    if PREFILTER.out_of_scope(smiles):
+        assert not flagged(smiles), smiles
+
+
+def test_screen_with_and_without_prefilter_agree_on_every_status():
+    records = [InputRecord(str(i), s) for i, s in enumerate(KNOWN[:400], start=1)]
+    day = dt.date(2026, 11, 29)
+    fast = list(screen(records, CODES, day))
+    full = list(screen(records, CODES, day, prefilter=False))
+    assert [r.id for r in fast] == [r.id for r in full]
+    settled = 0
+    for a, b in zip(fast, full, strict=True):
+        assert [v.to_dict() for v in a.jurisdictions] == [v.to_dict() for v in b.jurisdictions] or a.error
+        if a.decided_by == "prefilter":
+            settled += 1
+            assert a.standardized is None and a.error is None
+            assert all(v.status.value == "not_controlled" for v in b.jurisdictions)
+    assert settled > 0
