@@ -25,6 +25,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps molsets==0.3.1
+	$(BIN)/python bench/bench_lookup.py
+	$(BIN)/python bench/bench_screen.py --limit 200000
 	$(BIN)/python bench/bench_screen.py
 
 clean:

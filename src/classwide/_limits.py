@@ -20,6 +20,9 @@ class Limits:
     max_core_matches: int = 64
     # Skeleton matches tried per region (a phenyl matches itself in 12 ways).
     max_skeleton_matches: int = 48
+    # A drug-like structure is decided in milliseconds; one that takes seconds is
+    # pathological (a huge cage, a symmetric macrocycle) and must not hold up a batch.
+    seconds_per_record: float = 10.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -38,6 +38,7 @@ _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se
 _TYPE = re.compile(r"AtomType (\d+) = val")
 _HYDROGEN_AND_CHARGE = re.compile(r"H\d*(?=[A-Z]|$)|[+-]\d*$")
 _SYMBOL = re.compile(r"[A-Z][a-z]?")
+_SPACE = re.compile(r"\s")
 
 
 def heavy_formula(mol: Chem.Mol) -> str:
@@ -49,7 +50,7 @@ def heavy_formula(mol: Chem.Mol) -> str:
     return _HYDROGEN_AND_CHARGE.sub("", CalcMolFormula(mol))
 
 
-def generic_query(query: Chem.Mol) -> Chem.Mol:
+def generic_query(query: Chem.Mol, *, keep_aromatic: bool = True) -> Chem.Mol:
     """The element-and-connectivity skeleton of a query (see the module docstring).
 
     >>> Chem.MolToSmarts(generic_query(Chem.MolFromSmarts("[#7;X3,X4+:1]1-[#6;!a]-[C](=O)-c1")))
@@ -57,7 +58,10 @@ def generic_query(query: Chem.Mol) -> Chem.Mol:
     """
     generic = Chem.RWMol()
     for atom in query.GetAtoms():
-        generic.AddAtom(Chem.AtomFromSmarts(_generic_atom(atom)))
+        text = _generic_atom(atom)
+        if not keep_aromatic:
+            text = text.replace(";!a", "").replace("[!a]", "*")
+        generic.AddAtom(Chem.AtomFromSmarts(text))
     for bond in query.GetBonds():
         generic.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
         generic.ReplaceBond(
@@ -65,6 +69,15 @@ def generic_query(query: Chem.Mol) -> Chem.Mol:
             Chem.BondFromSmarts("~"),
         )
     return Chem.MolFromSmarts(Chem.MolToSmarts(generic))
+
+
+def _rooted(query: Chem.Mol) -> str:
+    """The query's SMARTS written from its most connected nitrogen, if it has one."""
+    nitrogens = [a for a in query.GetAtoms() if a.GetAtomicNum() == 7]
+    if not nitrogens:
+        return Chem.MolToSmarts(query)
+    root = max(nitrogens, key=lambda a: (a.GetDegree(), -a.GetIdx()))
+    return Chem.MolToSmarts(query, rootedAtAtom=root.GetIdx())
 
 
 def _generic_atom(atom: Chem.Atom) -> str:
@@ -95,25 +108,34 @@ class Prefilter:
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
                 for query in (scaffold.core, *(p.query for p in scaffold.near_misses)):
-                    smarts = Chem.MolToSmarts(generic_query(query))
+                    smarts = _rooted(generic_query(query))
                     seen.setdefault(smarts, smarts)
         self.patterns = tuple(seen)
-        # One recursive query: RDKit tries every pattern from each atom in one pass.
-        self.query = Chem.MolFromSmarts("[" + ",".join(f"$({p})" for p in self.patterns) + "]")
-        self.signatures = {
-            heavy_formula(Chem.MolFromSmiles(entry.substance.key))
-            for listed in rules.lists
-            for entry in listed.entries
-        }
+        # One recursive query: RDKit tries every pattern from each atom in one pass. When
+        # every pattern holds a nitrogen, each is written from its busiest nitrogen and the
+        # query is anchored on nitrogens only (most atoms are then rejected at once).
+        anchored = all(p.startswith("[#7]") for p in self.patterns)
+        self.query = Chem.MolFromSmarts(
+            ("[#7;" if anchored else "[") + ",".join(f"$({p})" for p in self.patterns) + "]"
+        )
+        # Listed parents by heavy formula, each as an element-and-connectivity query: the
+        # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
+        # a listed parent if its graph is that parent's graph.
+        self.signatures: dict[str, list[tuple[int, Chem.Mol]]] = {}
+        for listed in rules.lists:
+            for entry in listed.entries:
+                parent = Chem.MolFromSmiles(entry.substance.key)
+                graphs = self.signatures.setdefault(heavy_formula(parent), [])
+                query = generic_query(Chem.MolFromSmarts(Chem.MolToSmarts(parent)), keep_aromatic=False)
+                if all(Chem.MolToSmarts(q) != Chem.MolToSmarts(query) for _, q in graphs):
+                    graphs.append((parent.GetNumHeavyAtoms(), query))
         self._params = Chem.SmilesParserParams()
         self._params.sanitize = False
         self._params.removeHs = False
 
     def out_of_scope(self, smiles: str) -> bool:
         """True when no rule can match the structure; False when the full path must decide."""
-        if not smiles or len(smiles) > self.limits.max_input_chars:
-            return False
-        if any(ch.isspace() for ch in smiles):
+        if not smiles or len(smiles) > self.limits.max_input_chars or _SPACE.search(smiles):
             return False
         with rdBase.BlockLogs():
             mol = Chem.MolFromSmiles(smiles, self._params)
@@ -127,10 +149,13 @@ class Prefilter:
                 fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
                 for fragment in fragments:
                     fragment.UpdatePropertyCache(strict=False)
-                formulas = [heavy_formula(f) for f in fragments]
             else:
-                formulas = [heavy_formula(mol)]
-        for formula in formulas:
-            if formula in self.signatures or not set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS:
-                return False
+                fragments = (mol,)
+            for fragment in fragments:
+                formula = heavy_formula(fragment)
+                if not set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS:
+                    return False
+                for size, graph in self.signatures.get(formula, ()):
+                    if fragment.GetNumHeavyAtoms() == size and fragment.HasSubstructMatch(graph):
+                        return False
         return not mol.HasSubstructMatch(self.query)

@@ -673,13 +673,19 @@ def _packaged_files() -> list[tuple[str, bytes]]:
     return found
 
 
-def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> RuleSet:
+def load_rules(
+    extra: Iterable[str | Path] = (),
+    *,
+    packaged: bool = True,
+    texts: Iterable[tuple[str, bytes]] = (),
+) -> RuleSet:
     """Load the packaged rule files and any extra ones.
 
     Args:
         extra: paths of further rule or scaffold files (a scaffold file has a top-level
             ``scaffold:`` key). A rule with the id of a packaged one replaces it.
         packaged: include the rule files shipped with classwide.
+        texts: further rule files given as (name, content), as workers receive them.
 
     Returns:
         The rule set, with a version made of the latest revision date and a content hash.
@@ -695,6 +701,7 @@ def load_rules(extra: Iterable[str | Path] = (), *, packaged: bool = True) -> Ru
     for path in extra:
         p = Path(path)
         files.append((str(p), p.read_bytes()))
+    files.extend((str(name), bytes(content)) for name, content in texts)
     parsed = []
     for name, content in files:
         try:

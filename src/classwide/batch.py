@@ -1,88 +1,283 @@
 """Screen a stream of records: one output record per input record, in input order.
 
-``screen`` runs the pure per-record function sequentially or over worker processes. With
-workers, at most a bounded number of chunks is in flight, so memory does not grow with the
-input, and results are yielded in input order as soon as they are ready.
+Three runners share one per-chunk function, ``run_chunk``:
+
+* sequential, in this process;
+* worker processes on this machine (``workers`` > 1), at most a bounded number of chunks in
+  flight so that memory does not depend on the input size;
+* a Dask cluster (``dask="local"`` or a scheduler address), the same function over the same
+  chunks.
+
+Results are yielded in input order as soon as the chunk at the head is ready. Faults are
+data, never a lost record: a record that takes too long becomes an error record
+(``seconds_per_record``); a worker process that dies or hangs is replaced, and the records
+of the chunks it held are run again one by one, so that only the record that kills a
+worker is reported as such.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import multiprocessing as mp
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
 from classwide._api import classify_record
+from classwide._findings import Classification, JurisdictionVerdict, Status
+from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._names import Resolved, looks_like_name, opsin_smiles, resolve
 from classwide._prefilter import Prefilter
-from classwide.errors import InputError
-from classwide._findings import Classification, JurisdictionVerdict, Status
 from classwide._rules import RuleSet, default_rules, load_rules
-from classwide.io import InputRecord
+from classwide.errors import InputError
+from classwide.io import InputRecord, RawChunk, records_of, serialize
 
-CHUNK = 64
-
-_worker_rules: RuleSet | None = None
-_prefilters: dict[int, Prefilter] = {}
-
-
-def _init_worker(extra_rules: tuple[str, ...]) -> None:
-    global _worker_rules
-    # Each worker compiles the rule files itself (cheap) rather than unpickling queries.
-    _worker_rules = load_rules(extra_rules) if extra_rules else default_rules()
+CHUNK = 128
+# Extra seconds a whole chunk may take beyond its records' limits before its worker is
+# presumed hung (process start, rule loading, scheduling).
+CHUNK_GRACE_SECONDS = 60.0
 
 
-def _prefilter_for(rules: RuleSet) -> Prefilter:
-    """One prefilter per rule set per process, built from the rule files."""
-    key = id(rules)
-    if key not in _prefilters:
-        _prefilters.clear()
-        _prefilters[key] = Prefilter(rules)
-    return _prefilters[key]
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to classify chunks (picklable, small)."""
+
+    codes: tuple[str, ...]
+    day: dt.date
+    rule_texts: tuple[tuple[str, bytes], ...] = ()
+    names: bool = False
+    prefilter: bool = True
+    limits: Limits = DEFAULT_LIMITS
+    fmt: str | None = None  # serialise in the worker: "jsonl", "csv" or "sdf"
 
 
-def _run_chunk(
-    chunk: list[InputRecord], codes: tuple[str, ...], day: dt.date, names: bool, prefilter: bool
-) -> list[Classification]:
-    assert _worker_rules is not None
-    return _classify_chunk(chunk, codes, day, _worker_rules, names, prefilter)
+class RecordTimeout(Exception):
+    """One record took longer than the per-record limit."""
 
 
-def _classify_chunk(
-    chunk: list[InputRecord],
+_process_cache: dict[tuple, tuple[RuleSet, Prefilter | None]] = {}
+
+
+def _rules_and_prefilter(job: Job, rules: RuleSet | None = None) -> tuple[RuleSet, Prefilter | None]:
+    """Rules and prefilter for a job, compiled once per process (never pickled)."""
+    key = (job.rule_texts, job.prefilter, id(rules))
+    if key not in _process_cache:
+        _process_cache.clear()
+        if rules is None:
+            rules = load_rules(texts=job.rule_texts) if job.rule_texts else default_rules()
+        _process_cache[key] = (rules, Prefilter(rules, job.limits) if job.prefilter else None)
+    return _process_cache[key]
+
+
+class _Alarm:
+    """A per-record time limit: SIGALRM, armed once per record (one system call).
+
+    Only in a process's main thread (workers, the CLI); elsewhere it does nothing. Python
+    work is interrupted; a single RDKit call runs to its end first, and a worker stuck
+    inside one is caught by the runner's chunk watchdog instead.
+    """
+
+    def __init__(self) -> None:
+        self.installed = False
+        self._usable: tuple[int, int, bool] | None = None
+
+    def usable(self) -> bool:
+        here = (os.getpid(), threading.get_ident())
+        if self._usable is None or self._usable[:2] != here:
+            ok = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            self._usable = (*here, ok)
+        return self._usable[2]
+
+    def arm(self, seconds: float) -> None:
+        if not self.usable():
+            return
+        if not self.installed:
+            signal.signal(signal.SIGALRM, _expire)
+            self.installed = True
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm(self) -> None:
+        if self.installed and self.usable():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _expire(signum, frame):  # type: ignore[no-untyped-def]
+    raise RecordTimeout
+
+
+_ALARM = _Alarm()
+
+
+def run_chunk(job: Job, chunk: list[InputRecord], rules: RuleSet | None = None) -> list:
+    """Classify one chunk of records, in order (the unit of work of every runner).
+
+    Returns Classification objects, or with ``job.fmt`` set, ``(text, had_error)`` pairs
+    already serialised, so that the process that writes the output only writes.
+    """
+    rules, prefilter = _rules_and_prefilter(job, rules)
+    resolved = _resolve_names(chunk, rules) if job.names else [None] * len(chunk)
+    out: list = []
+    try:
+        for record, found in zip(chunk, resolved, strict=True):
+            result = _classify_one(record, found, job, rules, prefilter)
+            if job.fmt is not None:
+                result = (_serialize(result, job), result.error is not None)
+            out.append(result)
+    finally:
+        _ALARM.disarm()
+    return out
+
+
+_templates: dict[tuple, tuple[str, str, str]] = {}
+
+
+def run_raw_chunk(job: Job, chunk: RawChunk) -> tuple[str, int, int]:
+    """Classify the lines of a raw chunk; return their output text, records and errors."""
+    results = run_chunk(replace(job, fmt=job.fmt or "jsonl"), records_of(chunk))
+    return "".join(text for text, _ in results), len(results), sum(e for _, e in results)
+
+
+def screen_raw(
+    chunks: Iterable[RawChunk],
     codes: Sequence[str],
     day: dt.date,
-    rules: RuleSet,
-    names: bool,
+    *,
+    fmt: str = "jsonl",
+    rules: RuleSet | None = None,
+    extra_rules: Sequence[str | Path] = (),
+    workers: int = 1,
     prefilter: bool = True,
-) -> list[Classification]:
-    resolved = _resolve_names(chunk, rules) if names else [None] * len(chunk)
-    quick = _prefilter_for(rules) if prefilter and not names else None
-    out = []
-    for record, found in zip(chunk, resolved, strict=True):
-        error = record.error
-        if isinstance(found, str):  # a name that could not be resolved
-            error, found = found, None
-        if quick is not None and error is None and quick.out_of_scope(record.text or ""):
-            out.append(_out_of_scope(record, codes, day, rules))
-            continue
-        out.append(
-            classify_record(record.text, record.id, codes, day, rules, error=error, names=names,
-                            resolved=found)
+    dask: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[tuple[str, int, int]]:
+    """The fast path for SMILES-line files: chunks of text in, chunks of output text out.
+
+    Yields, per chunk and in input order, the serialised records, their count and how
+    many had an error. A chunk whose worker fails is run again record by record by the
+    record path (``screen``), so that faults are isolated as there.
+    """
+    texts = tuple((Path(p).name, Path(p).read_bytes()) for p in extra_rules)
+    job = Job(tuple(codes), day, texts, False, prefilter, limits, fmt)
+    if dask is not None:
+        from classwide._dask import screen_on_dask
+
+        yield from screen_on_dask(iter(chunks), job, dask, workers, raw=True)
+        return
+    if workers <= 1:
+        local = rules or (load_rules(texts=texts) if texts else default_rules())
+        for chunk in chunks:
+            results = run_chunk(job, records_of(chunk), local)
+            yield "".join(t for t, _ in results), len(results), sum(e for _, e in results)
+        return
+    pool = _Pool(workers)
+    in_flight: deque[tuple[RawChunk, Future]] = deque()
+    iterator = iter(chunks)
+    try:
+        while True:
+            while len(in_flight) < workers * 4:
+                chunk = next(iterator, None)
+                if chunk is None:
+                    break
+                in_flight.append((chunk, pool.executor.submit(run_raw_chunk, job, chunk)))
+            if not in_flight:
+                return
+            chunk, future = in_flight[0]
+            records = chunk.text.count("\n")
+            try:
+                result = future.result(timeout=job.limits.seconds_per_record * records
+                                       + CHUNK_GRACE_SECONDS)
+            except (BrokenProcessPool, FutureTimeout):
+                pending = [c for c, _ in in_flight]
+                in_flight.clear()
+                pool.replace()
+                for suspect in pending:
+                    outputs = list(_isolate(pool, job, records_of(suspect)))
+                    yield "".join(t for t, _ in outputs), len(outputs), sum(e for _, e in outputs)
+                continue
+            in_flight.popleft()
+            yield result
+    finally:
+        pool.close()
+
+
+def _serialize(record: Classification, job: Job) -> str:
+    """Serialise a record; a prefiltered one through a template (same bytes, less work)."""
+    if job.fmt != "jsonl" or record.decided_by != "prefilter":
+        return serialize(record, job.fmt or "jsonl", job.codes)
+    key = (job.codes, record.as_of, record.rules_version)
+    if key not in _templates:
+        marker_id, marker_input = "\u0001ID\u0001", "\u0001INPUT\u0001"
+        sample = replace(record, id=marker_id, input=marker_input)
+        text = serialize(sample, "jsonl", job.codes)
+        head, rest = text.split(json.dumps(marker_id), 1)
+        middle, tail = rest.split(json.dumps(marker_input), 1)
+        _templates.clear()
+        _templates[key] = (head, middle, tail)
+    head, middle, tail = _templates[key]
+    return head + json.dumps(record.id, ensure_ascii=False) + middle + json.dumps(
+        record.input, ensure_ascii=False
+    ) + tail
+
+
+def _classify_one(
+    record: InputRecord,
+    found: Resolved | str | None,
+    job: Job,
+    rules: RuleSet,
+    prefilter: Prefilter | None,
+) -> Classification:
+    error = record.error
+    if isinstance(found, str):  # a name that could not be resolved
+        error, found = found, None
+    try:
+        _ALARM.arm(job.limits.seconds_per_record)
+        if (
+            prefilter is not None
+            and error is None
+            and not job.names
+            and prefilter.out_of_scope(record.text or "")
+        ):
+            return _out_of_scope(record, job.codes, job.day, rules)
+        return classify_record(
+            record.text, record.id, job.codes, job.day, rules, error=error,
+            limits=job.limits, names=job.names, resolved=found,
         )
-    return out
+    except RecordTimeout:
+        return error_record(
+            record, f"timeout: over {job.limits.seconds_per_record:g} s on this record", job, rules
+        )
+
+
+def error_record(record: InputRecord, error: str, job: Job, rules: RuleSet | None = None) -> Classification:
+    """The record of an input that could not be decided, with a one-line reason."""
+    version = (rules or _rules_and_prefilter(job)[0]).version
+    return Classification(record.id, record.text or "", error, None, (), version,
+                          job.day.isoformat(), "smiles")
 
 
 def _out_of_scope(
     record: InputRecord, codes: Sequence[str], day: dt.date, rules: RuleSet
 ) -> Classification:
     """The record of a structure the prefilter proved no rule can apply to."""
-    verdicts = tuple(JurisdictionVerdict(code, Status.NOT_CONTROLLED) for code in codes)
+    verdicts = _nothing_applies(tuple(codes))
     return Classification(record.id, record.text or "", None, None, verdicts, rules.version,
                           day.isoformat(), "smiles", "prefilter")
+
+
+@lru_cache(maxsize=16)
+def _nothing_applies(codes: tuple[str, ...]) -> tuple[JurisdictionVerdict, ...]:
+    return tuple(JurisdictionVerdict(code, Status.NOT_CONTROLLED) for code in codes)
 
 
 def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | str | None]:
@@ -122,6 +317,12 @@ def resolve_workers(workers: int | None) -> int:
     return workers
 
 
+def _chunks(records: Iterable[InputRecord], size: int = CHUNK) -> Iterator[list[InputRecord]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def screen(
     records: Iterable[InputRecord],
     codes: Sequence[str],
@@ -132,7 +333,10 @@ def screen(
     workers: int = 1,
     names: bool = False,
     prefilter: bool = True,
-) -> Iterator[Classification]:
+    dask: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    fmt: str | None = None,
+) -> Iterator:
     """Classify every record, yielding results in input order.
 
     Args:
@@ -140,33 +344,106 @@ def screen(
         codes: resolved jurisdiction codes.
         day: the day whose law applies.
         rules: the rule set for the sequential path (default: packaged + ``extra_rules``).
-        extra_rules: extra rule files, loaded again in each worker.
+        extra_rules: extra rule files; workers receive their contents, not their paths.
         workers: worker processes; 1 runs in this process.
         names: records are names or CAS numbers, not structures.
         prefilter: let the rule-derived prefilter settle records no rule can apply to
             (their `standardized` is then not computed).
+        dask: "local" for a local Dask cluster, or a scheduler address; None: no Dask.
+        limits: per-record limits (size, time).
+        fmt: serialise each record in the workers ("jsonl", "csv", "sdf") and yield
+            ``(text, had_error)`` pairs instead of objects.
 
     Yields:
-        One ``Classification`` per input record.
+        One ``Classification`` (or serialised record) per input record.
     """
-    extra = tuple(str(p) for p in extra_rules)
-    if workers <= 1:
-        rules = rules or (load_rules(extra) if extra else default_rules())
-        iterator = iter(records)
-        while chunk := list(islice(iterator, CHUNK)):
-            yield from _classify_chunk(chunk, codes, day, rules, names, prefilter)
-        return
-    context = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    iterator = iter(records)
-    with context.Pool(workers, initializer=_init_worker, initargs=(extra,)) as pool:
-        in_flight: deque = deque()
-        limit = workers * 4
+    texts = tuple((Path(p).name, Path(p).read_bytes()) for p in extra_rules)
+    job = Job(tuple(codes), day, texts, names, prefilter, limits, fmt)
+    if dask is not None:
+        from classwide._dask import screen_on_dask
+
+        yield from screen_on_dask(_chunks(records), job, dask, workers)
+    elif workers <= 1:
+        local = rules or (load_rules(texts=texts) if texts else default_rules())
+        for chunk in _chunks(records):
+            yield from run_chunk(job, chunk, local)
+    else:
+        yield from _screen_on_processes(_chunks(records), job, workers)
+
+
+class _Pool:
+    """A process pool that can be killed and replaced when a worker dies or hangs."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        self.executor = ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
+
+    def submit(self, job: Job, chunk: list[InputRecord]) -> Future:
+        return self.executor.submit(run_chunk, job, chunk)
+
+    def replace(self) -> None:
+        processes = list(getattr(self.executor, "_processes", {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.__init__(self.workers)  # type: ignore[misc]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunk_timeout(job: Job, chunk: list[InputRecord]) -> float:
+    return job.limits.seconds_per_record * len(chunk) + CHUNK_GRACE_SECONDS
+
+
+def _screen_on_processes(
+    chunks: Iterator[list[InputRecord]], job: Job, workers: int
+) -> Iterator[Classification]:
+    pool = _Pool(workers)
+    in_flight: deque[tuple[list[InputRecord], Future]] = deque()
+    try:
         while True:
-            while len(in_flight) < limit:
-                chunk = list(islice(iterator, CHUNK))
-                if not chunk:
+            while len(in_flight) < workers * 4:
+                chunk = next(chunks, None)
+                if chunk is None:
                     break
-                in_flight.append(pool.apply_async(_run_chunk, (chunk, tuple(codes), day, names, prefilter)))
+                in_flight.append((chunk, pool.submit(job, chunk)))
             if not in_flight:
-                break
-            yield from in_flight.popleft().get()
+                return
+            chunk, future = in_flight[0]
+            try:
+                results = future.result(timeout=_chunk_timeout(job, chunk))
+            except (BrokenProcessPool, FutureTimeout):
+                # A worker died or hung: every chunk in flight is suspect. Replace the pool
+                # and run their records one by one, to find and report the culprit alone.
+                pending = [c for c, _ in in_flight]
+                in_flight.clear()
+                pool.replace()
+                for suspect in pending:
+                    yield from _isolate(pool, job, suspect)
+                continue
+            in_flight.popleft()
+            yield from results
+    finally:
+        pool.close()
+
+
+def _isolate(pool: _Pool, job: Job, chunk: list[InputRecord]) -> Iterator[Classification]:
+    """Run records one at a time; the one that breaks a worker becomes an error record."""
+    for record in chunk:
+        future = pool.submit(job, [record])
+        try:
+            yield from future.result(timeout=_chunk_timeout(job, [record]))
+        except BrokenProcessPool:
+            pool.replace()
+            yield _as_output(error_record(record, "the worker process died on this record", job), job)
+        except FutureTimeout:
+            pool.replace()
+            message = f"timeout: over {job.limits.seconds_per_record:g} s on this record"
+            yield _as_output(error_record(record, message, job), job)
+
+
+def _as_output(record: Classification, job: Job) -> object:
+    return record if job.fmt is None else (serialize(record, job.fmt, job.codes), True)

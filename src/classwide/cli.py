@@ -8,9 +8,12 @@ structure that cannot be read; 1 only under ``--strict`` when a record had an er
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sys
+import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Optional
 
 import typer
@@ -21,9 +24,18 @@ from rich.table import Table
 from classwide._api import classify, resolve_date, resolve_jurisdictions
 from classwide._findings import Classification, Status
 from classwide._rules import RuleSet, default_rules, load_rules
-from classwide.batch import resolve_workers, screen
+from classwide.batch import resolve_workers, screen, screen_raw
 from classwide.errors import EXIT_OK, EXIT_STRICT_FAILED, EXIT_USAGE, ClasswideError, exit_code_for
-from classwide.io import Writer, read_records, record_json
+from classwide.io import (
+    RawChunk,
+    RecordStream,
+    Writer,
+    completed_records,
+    detect_format,
+    raw_smiles_chunks,
+    read_records,
+    record_json,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -132,6 +144,13 @@ def screen_command(
         bool,
         typer.Option("--full", help="Decide every record on its standardised parent (no prefilter)."),
     ] = False,
+    dask: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--dask", help="Run on Dask: 'local' or a scheduler address (tcp://host:8786)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted -o file from its last record.")
+    ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record had an error.")] = False,
     rules: RulesOpt = None,
 ) -> None:
@@ -145,36 +164,77 @@ def screen_command(
         for path in inputs:
             if path != "-" and not Path(path).is_file():
                 raise ClasswideError(f"cannot read {path}: no such file")
+        if resume and (output is None or fmt == "table"):
+            raise ClasswideError("--resume needs an output file (-o) in jsonl, csv or sdf")
     except ClasswideError as exc:
         raise _fail(exc, exit_code_for(exc)) from None
 
-    errors = 0
+    done = completed_records(str(output), fmt) if resume and output else 0
+    raw = fmt != "table" and name_col is None and all(
+        detect_format(path) in ("smiles", "inchi") for path in inputs
+    )
+    errors = written = 0
     table_rows: list[Classification] = []
     with contextlib.ExitStack() as stack:
-        stream = (
-            stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
-            if output
-            else sys.stdout
-        )
-        writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes)
-        for path in inputs:
-            try:
-                records = stack.enter_context(
+        try:
+            streams = [
+                stack.enter_context(
                     read_records(path, smiles_col=name_col or smiles_col, id_col=id_col)
                 )
-                results = screen(
-                    records, codes, day, rules=rule_set, extra_rules=rules or (),
-                    workers=resolve_workers(workers), names=name_col is not None,
-                    prefilter=not full,
-                )
-                for record in results:
-                    errors += record.error is not None
-                    if fmt == "table":
-                        table_rows.append(record)
-                    else:
-                        writer.write(record)
-            except ClasswideError as exc:
-                raise _fail(exc, exit_code_for(exc)) from None
+                for path in inputs
+            ]
+        except ClasswideError as exc:
+            raise _fail(exc, exit_code_for(exc)) from None
+        if output:
+            mode = "a" if done else "w"
+            stream = stack.enter_context(open(output, mode, encoding="utf-8", newline=""))
+        else:
+            stream = sys.stdout
+        writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes, header=not done)
+        options = dict(
+            rules=rule_set, extra_rules=rules or (), workers=resolve_workers(workers),
+            prefilter=not full, dask=dask,
+        )
+        if raw:
+            # SMILES lines: whole blocks of text go to the workers, output text comes back.
+            results = screen_raw(_raw_chunks(streams, done), codes, day, fmt=fmt, **options)
+        else:
+            records = itertools.islice(itertools.chain.from_iterable(streams), done, None)
+            results = screen(
+                records, codes, day, names=name_col is not None,
+                fmt=None if fmt == "table" else fmt, **options,
+            )
+        progress = _Progress(streams, done) if err.is_terminal else None
+        try:
+            for result in results:
+                if raw:
+                    text, count, had_errors = result
+                elif fmt == "table":
+                    text, count, had_errors = "", 1, result.error is not None
+                    table_rows.append(result)
+                else:
+                    (text, had_error), count = result, 1
+                    had_errors = int(had_error)
+                written += count
+                errors += had_errors
+                if text:
+                    writer.write_text(text)
+                if progress:
+                    progress.advance(count)
+        except ClasswideError as exc:
+            raise _fail(exc, exit_code_for(exc)) from None
+        except KeyboardInterrupt:
+            writer.close()
+            if progress:
+                progress.stop()
+            err.print(
+                f"interrupted after {done + written} records; the output holds whole records "
+                "only: continue with --resume",
+                highlight=False,
+            )
+            raise typer.Exit(130) from None
+        if progress:
+            progress.stop()
         if fmt == "table":
             _print_table(table_rows, codes)
         else:
@@ -182,6 +242,63 @@ def screen_command(
     if strict and errors:
         raise typer.Exit(EXIT_STRICT_FAILED)
     raise typer.Exit(EXIT_OK)
+
+
+class _Progress:
+    """A Rich progress bar on standard error: records, records/s, and ETA from bytes read."""
+
+    def __init__(self, streams: list, done: int) -> None:  # type: ignore[type-arg]
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.streams = streams
+        self.total = sum(s.total_bytes or 0 for s in streams) or None
+        self.count = done
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.bar = Progress(
+            TextColumn("[bold]screening"),
+            BarColumn(),
+            TextColumn("{task.fields[records]} records"),
+            TextColumn("{task.fields[rate]} records/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=False,
+        )
+        self.task = self.bar.add_task("screen", total=self.total, records=done, rate="-")
+        self.bar.start()
+
+    def advance(self, count: int = 1) -> None:
+        self.count += count
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        position = sum((s.bytes_read() or 0) for s in self.streams)
+        rate = self.count / max(now - self.started, 1e-9)
+        self.bar.update(self.task, completed=position, records=self.count, rate=f"{rate:,.0f}")
+
+    def stop(self) -> None:
+        self.advance(0)
+        self.bar.stop()
+
+
+def _raw_chunks(streams: list[RecordStream], skip: int) -> Iterator[RawChunk]:
+    """Raw chunks of every input in turn, after skipping ``skip`` records (--resume)."""
+    for stream in streams:
+        handle = stream.handle
+        first = 1
+        while skip and handle.readline():
+            skip -= 1
+            first += 1
+        yield from raw_smiles_chunks(handle, first=first)
 
 
 def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:

@@ -11,11 +11,12 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TextIO
 
 from rdkit import Chem, rdBase
 
@@ -175,10 +176,81 @@ def _sd_property(lines: list[str], name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RawChunk:
+    """Whole lines of a SMILES file, and the record number of the first one."""
+
+    first: int
+    text: str
+
+
+def raw_smiles_chunks(handle: TextIO, *, first: int = 1, block: int = 1 << 16) -> Iterator[RawChunk]:
+    """Cut a SMILES-line file into chunks of whole lines without looking at each line.
+
+    The process that reads the input then does almost nothing: workers split the lines,
+    and record numbers stay those of ``read_smiles_lines`` (an empty line is a record).
+    """
+    number = first
+    carry = ""
+    while True:
+        data = handle.read(block)
+        if not data:
+            break
+        data = carry + data
+        cut = data.rfind("\n")
+        if cut < 0:
+            carry = data
+            continue
+        text, carry = data[: cut + 1], data[cut + 1 :]
+        yield RawChunk(number, text)
+        number += text.count("\n")
+    if carry:
+        yield RawChunk(number, carry + "\n")
+
+
+def records_of(chunk: RawChunk) -> list[InputRecord]:
+    """The records of a raw chunk, numbered as ``read_smiles_lines`` numbers them."""
+    lines = chunk.text.split("\n")[:-1]
+    out = []
+    for offset, line in enumerate(lines):
+        number = chunk.first + offset
+        parts = line.strip().split(None, 1)
+        if not parts:
+            out.append(InputRecord(str(number), "", "empty record: no structure given"))
+        else:
+            out.append(InputRecord(parts[1].strip() if len(parts) > 1 else str(number), parts[0]))
+    return out
+
+
+class RecordStream:
+    """The records of one open input, and how far into the file reading has got."""
+
+    def __init__(self, records: Iterator[InputRecord], handle: TextIO, path: str) -> None:
+        self._records = records
+        self.handle = handle
+        self._handle = handle
+        self.total_bytes = os.path.getsize(path) if path != "-" else None
+
+    def __iter__(self) -> Iterator[InputRecord]:
+        return self._records
+
+    def __next__(self) -> InputRecord:
+        return next(self._records)
+
+    def bytes_read(self) -> int | None:
+        """Bytes of the file on disk consumed so far (compressed bytes for .gz)."""
+        buffer = getattr(self._handle, "buffer", None)
+        raw = getattr(buffer, "fileobj", None) or getattr(buffer, "raw", None)
+        try:
+            return raw.tell() if raw is not None else None
+        except (OSError, ValueError):
+            return None
+
+
 @contextlib.contextmanager
 def read_records(
     path: str, *, smiles_col: str = "smiles", id_col: str | None = None
-) -> Iterator[Iterator[InputRecord]]:
+) -> Iterator[RecordStream]:
     """Open an input file and stream its records (a context manager).
 
     Args:
@@ -196,11 +268,12 @@ def read_records(
     kind = detect_format(path)
     with open_text(path) as handle:
         if kind in ("smiles", "inchi"):
-            yield read_smiles_lines(handle)
+            records = read_smiles_lines(handle)
         elif kind in ("csv", "tsv"):
-            yield read_delimited(handle, "," if kind == "csv" else "\t", smiles_col, id_col)
+            records = read_delimited(handle, "," if kind == "csv" else "\t", smiles_col, id_col)
         else:
-            yield read_sdf(handle, id_col)
+            records = read_sdf(handle, id_col)
+        yield RecordStream(iter(records), handle, path)
 
 
 # --- writers ----------------------------------------------------------------------------------
@@ -242,36 +315,94 @@ def flat_fields(record: Classification, jurisdictions: Sequence[str]) -> dict[st
     return out
 
 
+def serialize(record: Classification, fmt: str, jurisdictions: Sequence[str]) -> str:
+    """One record as the text a writer appends: a JSON line, a CSV row or an SD entry."""
+    if fmt == "jsonl":
+        return record_json(record) + "\n"
+    if fmt == "csv":
+        line = io.StringIO()
+        fields = flat_fields(record, jurisdictions)
+        csv.DictWriter(line, fieldnames=list(fields), lineterminator="\n").writerow(fields)
+        return line.getvalue()
+    if fmt == "sdf":
+        return _sd_entry(record, jurisdictions)
+    raise UnsupportedFormatError(f"unknown output format {fmt!r} (jsonl, csv, sdf)")
+
+
+def csv_header(jurisdictions: Sequence[str]) -> str:
+    """The header row of the CSV output."""
+    names = ["id", "input", "error", "standardized"]
+    for code in jurisdictions:
+        names += [f"{code}_{x}" for x in ("status", "rules", "clauses", "explanation", "review")]
+    return ",".join(names) + "\n"
+
+
 class Writer:
     """Write records to a text stream in one format, as they come."""
 
-    def __init__(self, stream: IO[str], fmt: str, jurisdictions: Sequence[str]) -> None:
+    def __init__(
+        self, stream: IO[str], fmt: str, jurisdictions: Sequence[str], *, header: bool = True
+    ) -> None:
         if fmt not in ("jsonl", "csv", "sdf"):
             raise UnsupportedFormatError(f"unknown output format {fmt!r} (jsonl, csv, sdf)")
         self.stream, self.fmt, self.jurisdictions = stream, fmt, list(jurisdictions)
-        self._csv: Any = None
+        self._header = header
+        self._started = False
 
     def write(self, record: Classification) -> None:
-        """Write one record."""
-        if self.fmt == "jsonl":
-            self.stream.write(record_json(record) + "\n")
-        elif self.fmt == "csv":
-            fields = flat_fields(record, self.jurisdictions)
-            if self._csv is None:
-                self._csv = csv.DictWriter(self.stream, fieldnames=list(fields), lineterminator="\n")
-                self._csv.writeheader()
-            self._csv.writerow(fields)
-        else:
-            self.stream.write(_sd_entry(record, self.jurisdictions))
+        """Write one record (one write call: an interrupted run leaves whole records)."""
+        self.write_text(serialize(record, self.fmt, self.jurisdictions))
+
+    def write_text(self, text: str) -> None:
+        """Write one record already serialised by ``serialize``."""
+        if self.fmt == "csv" and self._header and not self._started:
+            self.stream.write(csv_header(self.jurisdictions))
+        self._started = True
+        self.stream.write(text)
 
     def close(self) -> None:
         """Flush; a CSV with no records still gets its header."""
-        if self.fmt == "csv" and self._csv is None:
-            names = ["id", "input", "error", "standardized"]
-            for code in self.jurisdictions:
-                names += [f"{code}_{x}" for x in ("status", "rules", "clauses", "explanation", "review")]
-            csv.writer(self.stream, lineterminator="\n").writerow(names)
+        if self.fmt == "csv" and self._header and not self._started:
+            self.stream.write(csv_header(self.jurisdictions))
+            self._started = True
         self.stream.flush()
+
+
+def completed_records(path: str, fmt: str) -> int:
+    """Count the complete records of an output file and cut off a partial last one.
+
+    Used by ``--resume``: an interrupted run may have left half a line (or half an SD
+    entry) at the end; it is removed, and the count says how many input records to skip.
+    """
+    if not os.path.exists(path):
+        return 0
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if fmt == "sdf":
+        marker = b"$$$$\n"
+        end = data.rfind(marker)
+        keep = end + len(marker) if end >= 0 else 0
+        count = data[:keep].count(marker)
+    else:
+        keep = data.rfind(b"\n") + 1
+        lines = data[:keep].splitlines()
+        if fmt == "jsonl":
+            good = 0
+            for line in lines:
+                try:
+                    json.loads(line)
+                except ValueError:
+                    break
+                good += 1
+            keep = sum(len(line) + 1 for line in lines[:good])
+            count = good
+        else:
+            rows = list(csv.reader(io.StringIO(data[:keep].decode("utf-8", "replace"))))
+            count = max(0, len(rows) - 1)
+    if keep != len(data):
+        with open(path, "r+b") as handle:
+            handle.truncate(keep)
+    return count
 
 
 def _sd_entry(record: Classification, jurisdictions: Sequence[str]) -> str:

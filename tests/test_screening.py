@@ -1,0 +1,202 @@
+"""Screening at scale: every format, every runner, faults and resumption, same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from rdkit import Chem
+from typer.testing import CliRunner
+
+import classwide.batch as batch
+from classwide._limits import Limits
+from classwide.batch import screen, screen_raw
+from classwide.cli import app
+from classwide.io import read_records, raw_smiles_chunks, serialize
+from conftest import read_csv
+
+DAY = dt.date(2026, 11, 29)
+CODES = ("CN", "UN", "US")
+runner = CliRunner()
+
+
+def _catalogue(n: int = 400) -> list[str]:
+    """Fentanyls, precursors, decoys, and broken records, mixed."""
+    base = [r["smiles"] for r in read_csv("data", "examples.csv")]
+    base += ["C1CC(N", "", "CCO", "c1cccc1", "[Na+].[Cl-]", "CN(C)(C)(C)C"]
+    base += [r["smiles"] for r in read_csv("data", "external", "faves_v3_benchmark.csv")][:60]
+    return [base[i % len(base)] for i in range(n)]
+
+
+def _lines(n: int = 400) -> list[str]:
+    return [f"{s} rec{i}" if s else "" for i, s in enumerate(_catalogue(n), start=1)]
+
+
+def _cli_screen(*args: str) -> str:
+    result = runner.invoke(app, ["screen", *args, "--as-of", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_every_input_format_gives_one_record_per_input_record(tmp_path):
+    smiles = _catalogue(60)
+    (tmp_path / "in.smi").write_text("".join(f"{s}\n" for s in smiles))
+    with gzip.open(tmp_path / "in.smi.gz", "wt") as handle:
+        handle.write("".join(f"{s}\n" for s in smiles))
+    (tmp_path / "in.csv").write_text("smiles\n" + "".join(f'"{s}"\n' for s in smiles))
+    (tmp_path / "in.tsv").write_text("smiles\n" + "".join(f"{s}\n" for s in smiles))
+    inchis = []
+    for s in smiles:
+        mol = Chem.MolFromSmiles(s) if s else None
+        inchis.append(Chem.MolToInchi(mol) if mol is not None and mol.GetNumAtoms() else "InChI=1S/bad")
+    (tmp_path / "in.inchi").write_text("".join(f"{i}\n" for i in inchis))
+    blocks = []
+    for s in smiles:
+        mol = Chem.MolFromSmiles(s) if s else None
+        blocks.append(Chem.MolToMolBlock(mol) if mol is not None else "broken\n\n\nM  END\n")
+    (tmp_path / "in.sdf").write_text("".join(b + "$$$$\n" for b in blocks))
+    for name in ("in.smi", "in.smi.gz", "in.csv", "in.tsv", "in.inchi", "in.sdf"):
+        for workers in ("1", "2"):
+            out = _cli_screen(str(tmp_path / name), "--workers", workers)
+            records = [json.loads(line) for line in out.splitlines()]
+            assert len(records) == len(smiles), (name, workers)
+            assert [r["id"] for r in records] == [str(i) for i in range(1, len(smiles) + 1)] or \
+                name == "in.sdf"
+
+
+def test_standard_input_is_read_as_smiles_lines():
+    result = runner.invoke(app, ["screen", "-"], input="CCO\nC1CC(N\n\nCCC(=O)N(c1ccccc1)C1CCNCC1\n")
+    assert result.exit_code == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sdf"])
+def test_workers_1_and_2_and_the_record_path_give_the_same_bytes(tmp_path, fmt):
+    source = tmp_path / "in.smi"
+    source.write_text("\n".join(_lines()) + "\n")
+    outputs = [
+        _cli_screen(str(source), "--workers", workers, "--format", fmt) for workers in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1]
+    # The record path (used for CSV input) and the raw SMILES path write the same records.
+    with read_records(str(source)) as records:
+        by_record = "".join(text for text, _ in screen(records, CODES, DAY, fmt=fmt))
+    with open(source) as handle:
+        by_chunk = "".join(t for t, _, _ in screen_raw(raw_smiles_chunks(handle), CODES, DAY, fmt=fmt))
+    assert by_record == by_chunk
+    body = outputs[0].split("\n", 1)[1] if fmt == "csv" else outputs[0]
+    assert body == by_record
+
+
+def test_a_record_that_kills_its_worker_is_reported_and_nothing_is_lost(monkeypatch):
+    """A crash in native code (simulated by os._exit) costs one error record, not the run."""
+    original = batch._classify_one
+
+    def crashing(record, found, job, rules, prefilter):
+        if record.text == "C1CCCCC1CCCCCCCC":
+            os._exit(3)
+        return original(record, found, job, rules, prefilter)
+
+    monkeypatch.setattr(batch, "_classify_one", crashing)  # inherited by forked workers
+    smiles = _catalogue(300)
+    smiles[137] = "C1CCCCC1CCCCCCCC"
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
+    out = list(screen(records, CODES, DAY, workers=2))
+    assert [r.id for r in out] == [str(i) for i in range(1, 301)]
+    assert out[137].error == "the worker process died on this record"
+    assert sum(r.error == "the worker process died on this record" for r in out) == 1
+
+
+def test_a_record_over_its_time_limit_becomes_an_error_record(monkeypatch):
+    original = batch.classify_record
+
+    def slow(text, *args, **kwargs):
+        if text == "CCCCCCCCCCCCCCCCCCCCO":
+            time.sleep(5)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "classify_record", slow)
+    smiles = ["CCO", "CCCCCCCCCCCCCCCCCCCCO", "CCC(=O)N(c1ccccc1)C1CCNCC1"]
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
+    limits = Limits(seconds_per_record=0.5)
+    for workers in (1, 2):
+        out = list(screen(records, CODES, DAY, workers=workers, prefilter=False, limits=limits))
+        assert [r.error for r in out] == [None, "timeout: over 0.5 s on this record", None]
+
+
+def test_resume_continues_an_interrupted_output(tmp_path):
+    source = tmp_path / "in.smi"
+    source.write_text("\n".join(_lines(300)) + "\n")
+    full = tmp_path / "full.jsonl"
+    _cli_screen(str(source), "-o", str(full))
+    partial = tmp_path / "partial.jsonl"
+    data = full.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 40  # whole lines, then half a line
+    partial.write_bytes(data[:cut])
+    _cli_screen(str(source), "-o", str(partial), "--resume")
+    assert partial.read_bytes() == data
+
+
+def test_resume_of_csv_keeps_one_header(tmp_path):
+    source = tmp_path / "in.smi"
+    source.write_text("\n".join(_lines(120)) + "\n")
+    full = tmp_path / "full.csv"
+    _cli_screen(str(source), "-o", str(full), "--format", "csv")
+    data = full.read_bytes()
+    partial = tmp_path / "partial.csv"
+    partial.write_bytes(data[: data.index(b"\n", len(data) // 3) + 1])
+    _cli_screen(str(source), "-o", str(partial), "--format", "csv", "--resume")
+    assert partial.read_bytes() == data
+
+
+def test_interrupting_a_run_leaves_whole_lines_and_resume_finishes_it(tmp_path):
+    source = tmp_path / "in.smi"
+    decoys = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CN1CCC[C@H]1c1cccnc1", "OC(=O)c1ccccc1"]
+    lines = [f"{decoys[i % 5]} rec{i + 1}" for i in range(300_000)]  # long enough to interrupt
+    lines[10] = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 rec11"
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "classwide.cli", "screen", str(source), "-o", str(out),
+               "--workers", "2", "--as-of", DAY.isoformat()]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 200_000):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    data = out.read_bytes()
+    assert process.returncode == 130 and data.endswith(b"\n")
+    assert 0 < data.count(b"\n") < len(lines)
+    for line in data.splitlines():
+        json.loads(line)
+    subprocess.run([*command, "--resume"], check=True)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == len(lines)
+    assert [r["id"] for r in records[:3]] == ["rec1", "rec2", "rec3"]
+
+
+def test_dask_local_cluster_gives_the_same_bytes(tmp_path):
+    pytest.importorskip("dask.distributed")
+    source = tmp_path / "in.smi"
+    source.write_text("\n".join(_lines(300)) + "\n")
+    local = _cli_screen(str(source), "--workers", "1")
+    on_dask = _cli_screen(str(source), "--dask", "local", "--workers", "2")
+    assert on_dask == local
+    csv_source = tmp_path / "in.csv"
+    csv_source.write_text("smiles\n" + "".join(f'"{s}"\n' for s in _catalogue(150)))
+    assert _cli_screen(str(csv_source), "--dask", "local", "--workers", "2") == \
+        _cli_screen(str(csv_source), "--workers", "1")
+
+
+def test_every_record_serialises_the_same_in_the_worker_and_here():
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(_catalogue(120), start=1)]
+    objects = list(screen(records, CODES, DAY))
+    texts = list(screen(records, CODES, DAY, fmt="jsonl"))
+    assert [serialize(r, "jsonl", CODES) for r in objects] == [t for t, _ in texts]
