@@ -180,35 +180,7 @@ def screen_raw(
             results = run_chunk(job, records_of(chunk), local)
             yield "".join(t for t, _ in results), len(results), sum(e for _, e in results)
         return
-    pool = _Pool(workers)
-    in_flight: deque[tuple[RawChunk, Future]] = deque()
-    iterator = iter(chunks)
-    try:
-        while True:
-            while len(in_flight) < workers * 4:
-                chunk = next(iterator, None)
-                if chunk is None:
-                    break
-                in_flight.append((chunk, pool.executor.submit(run_raw_chunk, job, chunk)))
-            if not in_flight:
-                return
-            chunk, future = in_flight[0]
-            records = chunk.text.count("\n")
-            try:
-                result = future.result(timeout=job.limits.seconds_per_record * records
-                                       + CHUNK_GRACE_SECONDS)
-            except (BrokenProcessPool, FutureTimeout):
-                pending = [c for c, _ in in_flight]
-                in_flight.clear()
-                pool.replace()
-                for suspect in pending:
-                    outputs = list(_isolate(pool, job, records_of(suspect)))
-                    yield "".join(t for t, _ in outputs), len(outputs), sum(e for _, e in outputs)
-                continue
-            in_flight.popleft()
-            yield result
-    finally:
-        pool.close()
+    yield from _on_processes(iter(chunks), job, workers, raw=True)
 
 
 def _serialize(record: Classification, job: Job) -> str:
@@ -368,7 +340,7 @@ def screen(
         for chunk in _chunks(records):
             yield from run_chunk(job, chunk, local)
     else:
-        yield from _screen_on_processes(_chunks(records), job, workers)
+        yield from _on_processes(_chunks(records), job, workers, raw=False)
 
 
 class _Pool:
@@ -398,23 +370,20 @@ def _chunk_timeout(job: Job, chunk: list[InputRecord]) -> float:
     return job.limits.seconds_per_record * len(chunk) + CHUNK_GRACE_SECONDS
 
 
-def _screen_on_processes(
-    chunks: Iterator[list[InputRecord]], job: Job, workers: int
-) -> Iterator[Classification]:
+def _on_processes(chunks: Iterator, job: Job, workers: int, *, raw: bool) -> Iterator:
+    """Run chunks on a pool, in order; raw chunks yield one output tuple each."""
+    task = run_raw_chunk if raw else run_chunk
     pool = _Pool(workers)
-    in_flight: deque[tuple[list[InputRecord], Future]] = deque()
+    in_flight: deque[tuple[object, Future]] = deque()
     try:
         while True:
-            while len(in_flight) < workers * 4:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    break
-                in_flight.append((chunk, pool.submit(job, chunk)))
+            while len(in_flight) < workers * 4 and (chunk := next(chunks, None)) is not None:
+                in_flight.append((chunk, pool.executor.submit(task, job, chunk)))
             if not in_flight:
                 return
             chunk, future = in_flight[0]
             try:
-                results = future.result(timeout=_chunk_timeout(job, chunk))
+                result = future.result(timeout=_chunk_timeout(job, _records(chunk)))
             except (BrokenProcessPool, FutureTimeout):
                 # A worker died or hung: every chunk in flight is suspect. Replace the pool
                 # and run their records one by one, to find and report the culprit alone.
@@ -422,12 +391,23 @@ def _screen_on_processes(
                 in_flight.clear()
                 pool.replace()
                 for suspect in pending:
-                    yield from _isolate(pool, job, suspect)
+                    outputs = list(_isolate(pool, job, _records(suspect)))
+                    if raw:
+                        yield "".join(t for t, _ in outputs), len(outputs), sum(e for _, e in outputs)
+                    else:
+                        yield from outputs
                 continue
             in_flight.popleft()
-            yield from results
+            if raw:
+                yield result
+            else:
+                yield from result
     finally:
         pool.close()
+
+
+def _records(chunk: list[InputRecord] | RawChunk) -> list[InputRecord]:
+    return records_of(chunk) if isinstance(chunk, RawChunk) else chunk
 
 
 def _isolate(pool: _Pool, job: Job, chunk: list[InputRecord]) -> Iterator[Classification]:
