@@ -23,12 +23,15 @@ DAY = "2026-11-29"
 
 
 def flagged(smiles: str) -> bool:
-    """Does the full path say anything: a match, a near miss, an error?"""
+    """Does the full path find a match (applying or not), a reading to review, an error?
+
+    Near-miss diagnostics are not part of the prefilter's promise (see its docstring).
+    """
     try:
         record = classify(smiles, CODES, DAY)
     except Exception:  # noqa: BLE001 - an error is something to say too
         return True
-    return any(v.matches or v.near_misses or v.review for v in record.jurisdictions)
+    return any(v.matches or v.review for v in record.jurisdictions)
 
 
 def _variants(smiles: str) -> list[str]:
@@ -85,12 +88,14 @@ def test_ordinary_compounds_are_settled(smiles):
     "smiles",
     [
         "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # core
+        "CCS(=O)(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # outside, but a reading would take it in
         "C1CC(N",  # syntax error: the full path reports it
         "CN(C)(C)(C)C",  # valence error
         "CC(=O)[O-].[Na+]",  # a metal: not judged by the prefilter
         "CCC(=O)OC(=O)CC",  # propionic anhydride: a listed heavy formula
         "O=C1CCNCC1",  # 4-piperidone
         "C" * 1500,  # too large: the full path says so
+        "[2H]C([2H])([2H])C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # hydrogens written as atoms
     ],
 )
 def test_records_the_prefilter_must_leave_to_the_full_path(smiles):
@@ -145,7 +150,10 @@ def test_screen_with_and_without_prefilter_agree_on_every_status():
     assert [r.id for r in fast] == [r.id for r in full]
     settled = 0
     for a, b in zip(fast, full, strict=True):
-        assert [v.to_dict() for v in a.jurisdictions] == [v.to_dict() for v in b.jurisdictions] or a.error
+        assert a.error == b.error
+        assert [(v.status, v.matches, v.review) for v in a.jurisdictions] == [
+            (v.status, v.matches, v.review) for v in b.jurisdictions
+        ]
         if a.decided_by == "prefilter":
             settled += 1
             assert a.standardized is None and a.error is None

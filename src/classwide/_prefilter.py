@@ -4,13 +4,15 @@ Most catalogue compounds are nowhere near a fentanyl. Before the full standardis
 path, a SMILES record is read without sanitisation (a fraction of RDKit's full parse) and
 tested against two necessary conditions, both computed from the loaded rule files:
 
-* **Scaffolds.** A class or family match, or a near-miss report, needs the scaffold's core
-  (or near-miss pattern) in the parent, and the parent is one fragment of the input. Each
-  pattern is made *generic*: elements only, any bond, no ring, charge or hydrogen
-  primitives. An atom that must be aliphatic keeps that demand only as "not written
-  aromatic": an atom written in lower case always ends up aromatic or double-bonded, which
-  the strict patterns (single bonds, ``!a``) exclude anyway. A generic pattern matches
-  anything its strict form matches, in kekulé or aromatic form, as a salt or charged.
+* **Scaffolds.** A class or family match needs the scaffold's core in the parent, and the
+  parent is one fragment of the input. Each core is made *generic*: elements only, any
+  bond, no ring, charge or hydrogen primitives. An atom that must be aliphatic keeps that
+  demand only as "not written aromatic": an atom written in lower case always ends up
+  aromatic or double-bonded, which the strict patterns (single bonds, ``!a``) exclude
+  anyway. Each core atom keeps the heavy-atom degree that every *member* has there (the
+  core's bonds, plus a group in each region the reference fills; see ``_member_degrees``):
+  a fentanyl member's anilide nitrogen has exactly three heavy neighbours. A generic
+  pattern matches every member, in kekulé or aromatic form, as a salt or charged.
 * **Lists.** A listing matches when the parent equals a listed substance. The parent is one
   fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
   charges and bonds to metals change), so a record none of whose fragments has the heavy
@@ -30,7 +32,7 @@ from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import RuleSet
+from classwide._rules import RuleSet, Scaffold
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
@@ -39,6 +41,9 @@ _TYPE = re.compile(r"AtomType (\d+) = val")
 _HYDROGEN_AND_CHARGE = re.compile(r"H\d*(?=[A-Z]|$)|[+-]\d*$")
 _SYMBOL = re.compile(r"[A-Z][a-z]?")
 _SPACE = re.compile(r"\s")
+# A hydrogen written as an atom ([2H], [H], [D]): RDKit's heavy degree counts isotopic
+# hydrogens, the full path removes them; such (rare) records go to the full path.
+_HYDROGEN_ATOM = re.compile(r"\[\d*[HDT](?![a-z])")
 
 
 def heavy_formula(mol: Chem.Mol) -> str:
@@ -50,7 +55,47 @@ def heavy_formula(mol: Chem.Mol) -> str:
     return _HYDROGEN_AND_CHARGE.sub("", CalcMolFormula(mol))
 
 
-def generic_query(query: Chem.Mol, *, keep_aromatic: bool = True) -> Chem.Mol:
+def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
+    """Heavy-atom degree bounds that every member has at each core atom (by query index).
+
+    A member keeps the core's bonds, has a group in every region that the reference has one
+    in (no clause allows hydrogen in place of a group), and may have one more group per
+    optional region; an atom that a many-group region hangs off has no upper bound. The
+    heavy-atom graph is what standardisation leaves alone, so these bounds hold on the raw
+    input too.
+    """
+    index = dict(scaffold.core_map_to_query)
+    bounds: dict[int, tuple[int, int | None]] = {}
+    for map_number, q in index.items():
+        atom = scaffold.core.GetAtomWithIdx(q)
+        low = high = atom.GetDegree()
+        unbounded = False
+        for region in scaffold.regions:
+            if map_number not in region.from_atoms:
+                continue
+            if region.take == "one":
+                high += 1
+                if region.reference is not None:
+                    low += 1
+            else:
+                unbounded = True
+        bounds[q] = (low, None if unbounded else high)
+    return bounds
+
+
+def _degree_test(low: int, high: int | None, core_degree: int) -> str:
+    """A SMARTS test of the heavy degree ``d``; empty when the core's bonds already say it."""
+    if high is None:
+        return ";".join(f"!d{k}" for k in range(core_degree, low)) if low > core_degree else ""
+    return ",".join(f"d{k}" for k in range(max(low, 1), high + 1))
+
+
+def generic_query(
+    query: Chem.Mol,
+    *,
+    keep_aromatic: bool = True,
+    degrees: dict[int, tuple[int, int | None]] | None = None,
+) -> Chem.Mol:
     """The element-and-connectivity skeleton of a query (see the module docstring).
 
     >>> Chem.MolToSmarts(generic_query(Chem.MolFromSmarts("[#7;X3,X4+:1]1-[#6;!a]-[C](=O)-c1")))
@@ -61,6 +106,10 @@ def generic_query(query: Chem.Mol, *, keep_aromatic: bool = True) -> Chem.Mol:
         text = _generic_atom(atom)
         if not keep_aromatic:
             text = text.replace(";!a", "").replace("[!a]", "*")
+        test = _degree_test(*degrees[atom.GetIdx()], atom.GetDegree()) if degrees else ""
+        if test:
+            inner = text[1:-1] if text.startswith("[") else text
+            text = f"[{inner};{test}]"
         generic.AddAtom(Chem.AtomFromSmarts(text))
     for bond in query.GetBonds():
         generic.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
@@ -107,9 +156,8 @@ class Prefilter:
         seen: dict[str, str] = {}
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
-                for query in (scaffold.core, *(p.query for p in scaffold.near_misses)):
-                    smarts = _rooted(generic_query(query))
-                    seen.setdefault(smarts, smarts)
+                smarts = _rooted(generic_query(scaffold.core, degrees=_member_degrees(scaffold)))
+                seen.setdefault(smarts, smarts)
         self.patterns = tuple(seen)
         # One recursive query: RDKit tries every pattern from each atom in one pass. When
         # every pattern holds a nitrogen, each is written from its busiest nitrogen and the
@@ -136,6 +184,8 @@ class Prefilter:
     def out_of_scope(self, smiles: str) -> bool:
         """True when no rule can match the structure; False when the full path must decide."""
         if not smiles or len(smiles) > self.limits.max_input_chars or _SPACE.search(smiles):
+            return False
+        if "[" in smiles and _HYDROGEN_ATOM.search(smiles):
             return False
         with rdBase.BlockLogs():
             mol = Chem.MolFromSmiles(smiles, self._params)
