@@ -95,18 +95,21 @@ def test_workers_1_and_2_and_the_record_path_give_the_same_bytes(tmp_path, fmt):
     assert body == by_record
 
 
+CRASHER = "CCCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1CC"  # reaches the full path
+
+
 def test_a_record_that_kills_its_worker_is_reported_and_nothing_is_lost(monkeypatch):
     """A crash in native code (simulated by os._exit) costs one error record, not the run."""
     original = batch._classify_one
 
-    def crashing(record, found, job, rules, prefilter):
-        if record.text == "C1CCCCC1CCCCCCCC":
+    def crashing(record, found, job, rules):
+        if record.text == CRASHER:
             os._exit(3)
-        return original(record, found, job, rules, prefilter)
+        return original(record, found, job, rules)
 
     monkeypatch.setattr(batch, "_classify_one", crashing)  # inherited by forked workers
     smiles = _catalogue(300)
-    smiles[137] = "C1CCCCC1CCCCCCCC"
+    smiles[137] = CRASHER
     records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
     out = list(screen(records, CODES, DAY, workers=2))
     assert [r.id for r in out] == [str(i) for i in range(1, 301)]

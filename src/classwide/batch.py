@@ -127,10 +127,16 @@ def run_chunk(job: Job, chunk: list[InputRecord], rules: RuleSet | None = None) 
     """
     rules, prefilter = _rules_and_prefilter(job, rules)
     resolved = _resolve_names(chunk, rules) if job.names else [None] * len(chunk)
+    quick = prefilter if not job.names else None
     out: list = []
     try:
         for record, found in zip(chunk, resolved, strict=True):
-            result = _classify_one(record, found, job, rules, prefilter)
+            if quick is not None and record.error is None and quick.out_of_scope(record.text or ""):
+                # Bounded by the size limits, so no alarm is needed; most records end here.
+                settled = _out_of_scope(record, job.codes, job.day, rules)
+                out.append((_serialize(settled, job), False) if job.fmt is not None else settled)
+                continue
+            result = _classify_one(record, found, job, rules)
             if job.fmt is not None:
                 result = (_serialize(result, job), result.error is not None)
             out.append(result)
@@ -203,24 +209,14 @@ def _serialize(record: Classification, job: Job) -> str:
 
 
 def _classify_one(
-    record: InputRecord,
-    found: Resolved | str | None,
-    job: Job,
-    rules: RuleSet,
-    prefilter: Prefilter | None,
+    record: InputRecord, found: Resolved | str | None, job: Job, rules: RuleSet
 ) -> Classification:
+    """The full path for one record, under the per-record time limit."""
     error = record.error
     if isinstance(found, str):  # a name that could not be resolved
         error, found = found, None
     try:
         _ALARM.arm(job.limits.seconds_per_record)
-        if (
-            prefilter is not None
-            and error is None
-            and not job.names
-            and prefilter.out_of_scope(record.text or "")
-        ):
-            return _out_of_scope(record, job.codes, job.day, rules)
         return classify_record(
             record.text, record.id, job.codes, job.day, rules, error=error,
             limits=job.limits, names=job.names, resolved=found,
