@@ -375,6 +375,58 @@ def rules_command(
     Console(width=160).print(table)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    audit_url: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--audit-url", help="SQLAlchemy URL of the audit log (default: SQLite)."),
+    ] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Serve the web page and the REST API (OpenAPI at /docs)."""
+    try:
+        import uvicorn
+
+        from classwide.service import Settings, create_app
+    except ImportError:
+        raise _fail("the service needs its extras: pip install 'classwide[api]'") from None
+    application = create_app(Settings(rules=_rules(rules), audit_url=audit_url))
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def audit(
+    limit: Annotated[int, typer.Option("--limit", help="Newest N entries (0: all).")] = 50,
+    csv_out: Annotated[
+        Optional[Path], typer.Option("--csv", help="Export as CSV to this file.")  # noqa: UP007
+    ] = None,
+    audit_url: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--audit-url", help="SQLAlchemy URL of the audit log (default: SQLite)."),
+    ] = None,
+) -> None:
+    """List or export the audit log of the service: every check and job."""
+    try:
+        from classwide.service.audit import AuditLog
+    except ImportError:
+        raise _fail("the audit log needs its extras: pip install 'classwide[api]'") from None
+    log = AuditLog(audit_url)
+    if csv_out:
+        csv_out.write_text(log.to_csv(limit or None), encoding="utf-8")
+        err.print(f"wrote {csv_out}", highlight=False)
+        return
+    table = Table(title=f"classwide audit log ({log.url})")
+    for name in ("id", "time", "kind", "input", "verdicts", "rules_version"):
+        table.add_column(name, overflow="fold")
+    for entry in log.entries(limit or None):
+        row = entry.to_dict()
+        table.add_row(str(row["id"]), row["time"][:19], row["kind"], escape(row["input"][:60]),
+                      escape(json.dumps(row["verdicts"])), row["rules_version"])
+    Console(width=160).print(table)
+
+
 def main() -> None:
     """Entry point of the ``classwide`` command."""
     app()

@@ -1,0 +1,251 @@
+"""The web page and the REST API (FastAPI): the same pure core behind HTTP.
+
+Endpoints under ``/api/v1``: ``POST /check``, ``POST /screen`` (a file upload, answered with
+a job id), ``GET /jobs/{id}``, ``GET /jobs/{id}/results?format=jsonl|csv``, ``GET /rules``,
+``GET /substances?q=``, ``GET /health``. The page is ``/``; OpenAPI is at ``/docs``.
+Every error is a JSON body ``{"error": {"type", "message", "limit"?}}`` with a 4xx status;
+limits live in ``ServiceLimits`` with their reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from classwide import __version__
+from classwide._api import classify, resolve_date, resolve_jurisdictions
+from classwide._limits import Limits
+from classwide._rules import RuleSet, default_rules
+from classwide.depict import draw_svg, highlights
+from classwide.errors import HTTP_STATUS, ClasswideError
+from classwide.io import detect_format
+from classwide.service.audit import AuditLog
+from classwide.service.jobs import JobManager, JobTooLarge
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """What one request may ask for, and why."""
+
+    # A structure, a name or a MOL block fits in far less; more is an error or an attack.
+    max_check_bytes: int = 200_000
+    # An upload of 20 MB holds about 400,000 SMILES: a large order or a catalogue slice.
+    # Whole catalogues belong to `classwide screen` or the Dask runner, not to one request.
+    max_upload_bytes: int = 20_000_000
+    # Records per job: bounds the time and disk one user can take on a shared server.
+    max_records_per_job: int = 500_000
+    # Heavy atoms per molecule: a fentanyl has under 50; this leaves room for any drug.
+    max_heavy_atoms: int = 250
+    # Time per record: a drug-like structure takes milliseconds.
+    seconds_per_record: float = 10.0
+
+    def core(self) -> Limits:
+        """The core's limits under these."""
+        return Limits(max_heavy_atoms=self.max_heavy_atoms,
+                      max_input_chars=self.max_check_bytes,
+                      seconds_per_record=self.seconds_per_record)
+
+
+class CheckRequest(BaseModel):
+    """One structure to decide."""
+
+    structure: str = Field(..., description="SMILES, InChI, MOL block, name or CAS number",
+                           max_length=200_000)
+    jurisdictions: list[str] | None = Field(None, description="codes, e.g. [\"US\", \"CN\"]")
+    as_of: dt.date | None = Field(None, description="the day whose law applies (default today)")
+    depict: bool = Field(False, description="add an SVG drawing per jurisdiction")
+
+
+@dataclass
+class Settings:
+    """How a server is set up."""
+
+    rules: RuleSet = field(default_factory=default_rules)
+    audit_url: str | None = None
+    jobs_dir: Path | None = None
+    limits: ServiceLimits = field(default_factory=ServiceLimits)
+
+
+def _error(status: int, kind: str, message: str, limit: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if limit:
+        body["limit"] = limit
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def _limit_of(message: str) -> str | None:
+    if message.startswith("too large") and "heavy atoms" in message:
+        return "max_heavy_atoms"
+    if message.startswith("too large") and "characters" in message:
+        return "max_check_bytes"
+    if message.startswith("timeout"):
+        return "seconds_per_record"
+    return None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application (the test seam: pass your own settings)."""
+    settings = settings or Settings()
+    limits = settings.limits
+    audit = AuditLog(settings.audit_url)
+    jobs_dir = settings.jobs_dir or Path(tempfile.mkdtemp(prefix="classwide-jobs-"))
+    jobs = JobManager(jobs_dir, settings.rules, audit, limits)
+    app = FastAPI(
+        title="classwide",
+        version=__version__,
+        description="Decide from a structure whether drug laws written as classes of "
+        "structures cover it: per jurisdiction, with the clause, the atoms and the date.",
+    )
+    app.state.jobs = jobs
+    app.state.audit = audit
+
+    @app.exception_handler(ClasswideError)
+    async def _classwide_error(request: Request, exc: ClasswideError) -> JSONResponse:
+        if isinstance(exc, JobTooLarge):
+            return _error(413, "too_large", str(exc), "max_records_per_job")
+        status = next((HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS), 400)
+        if status >= 500:
+            status = 400
+        message = str(exc)
+        return _error(status, type(exc).__name__, message, _limit_of(message))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        )
+        limit = "max_check_bytes" if "at most" in problems and "structure" in problems else None
+        return _error(422, "invalid_request", problems or "invalid request", limit)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
+        return _error(400, "unprocessable", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+
+    @app.middleware("http")
+    async def _size_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        upload = request.url.path.endswith("/screen")
+        ceiling = limits.max_upload_bytes if upload else limits.max_check_bytes
+        if length and length.isdigit() and int(length) > ceiling:
+            name = "max_upload_bytes" if upload else "max_check_bytes"
+            return _error(413, "too_large", f"request of {length} bytes over {ceiling}", name)
+        return await call_next(request)
+
+    @app.get("/api/v1/health")
+    def health() -> dict[str, Any]:
+        """Liveness, and which rules answer."""
+        return {"status": "ok", "version": __version__, "rules_version": settings.rules.version}
+
+    @app.post("/api/v1/check")
+    def check(body: CheckRequest) -> dict[str, Any]:
+        """Decide one structure (SMILES, InChI, MOL block, name or CAS number)."""
+        record = classify(
+            body.structure, body.jurisdictions, body.as_of, rules=settings.rules,
+            limits=limits.core(),
+        )
+        out = record.to_dict()
+        audit.record(
+            kind="check", text=body.structure, standardized=record.standardized,
+            verdicts={v.jurisdiction: v.status.value for v in record.jurisdictions},
+            error=None, as_of=record.as_of, rules_version=record.rules_version,
+        )
+        if body.depict and record.standardized:
+            out["depictions"] = {
+                v.jurisdiction: {"svg": draw_svg(record.standardized, v),
+                                 "legend": highlights(v)[1]}
+                for v in record.jurisdictions
+            }
+        return out
+
+    @app.post("/api/v1/screen", status_code=202)
+    async def screen(
+        file: UploadFile = File(..., description="a SMILES, CSV/TSV, SDF or InChI file"),
+        jurisdictions: str | None = Query(None, description="comma-separated codes"),
+        as_of: str | None = Query(None, description="YYYY-MM-DD"),
+        smiles_col: str = Query("smiles"),
+        id_col: str | None = Query(None),
+    ) -> dict[str, Any]:
+        """Upload a file to screen; answers with a job id to follow."""
+        name = Path(file.filename or "upload.smi").name
+        if not re.fullmatch(r"[\w.\-]+", name):
+            name = "upload.smi"
+        detect_format(name)  # an unknown ending is a 415
+        codes = resolve_jurisdictions(settings.rules, jurisdictions)
+        day = resolve_date(as_of)
+        data = bytearray()
+        while chunk := await file.read(1 << 20):
+            data.extend(chunk)
+            if len(data) > limits.max_upload_bytes:
+                return _error(413, "too_large", f"upload over {limits.max_upload_bytes} bytes",
+                              "max_upload_bytes")
+        job = jobs.submit(name, bytes(data), codes, day, smiles_col, id_col)
+        return job.to_dict()
+
+    @app.get("/api/v1/jobs/{job_id}")
+    def job_state(job_id: str) -> dict[str, Any]:
+        """A job's state and progress."""
+        return jobs.get(job_id).to_dict()
+
+    @app.get("/api/v1/jobs/{job_id}/results", response_model=None)
+    def job_results(job_id: str, format: str = Query("jsonl", pattern="^(jsonl|csv)$")) -> Any:
+        """The records of a finished job, one per input record, in order."""
+        job = jobs.get(job_id)
+        if job.state != "done":
+            return _error(409, "not_ready", f"job {job_id} is {job.state}")
+        path = job.results_path(format)
+        media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+        return FileResponse(path, media_type=media, filename=f"classwide-{job_id}.{format}")
+
+    @app.get("/api/v1/rules")
+    def rules() -> dict[str, Any]:
+        """Every rule and list: id, jurisdiction, title, citation, dates, sources."""
+        return {"rules_version": settings.rules.version, "rules": settings.rules.summaries()}
+
+    @app.get("/api/v1/substances")
+    def substances(q: str = Query("", max_length=200, description="name, synonym or CAS")) -> dict:
+        """Named substances whose name, synonym or CAS number contains ``q``."""
+        needle = q.strip().lower()
+        found = []
+        for substance in settings.rules.substances.values():
+            labels = [*substance.names(), substance.cas or ""]
+            if needle and not any(needle in label.lower() for label in labels):
+                continue
+            item = substance.to_dict()
+            item["listings"] = [
+                {"rule": lst.id, "jurisdiction": lst.jurisdiction, "since": e.since.isoformat(),
+                 "until": e.until.isoformat() if e.until else None,
+                 "schedule": e.schedule or lst.schedule, "list": e.list_name or lst.list_name,
+                 "verified": e.verified}
+                for lst in settings.rules.lists for e in lst.entries
+                if e.substance.id == substance.id
+            ]
+            found.append(item)
+        return {"query": q, "count": len(found), "substances": found[:200]}
+
+    static = resources.files("classwide") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return (static / "index.html").read_text(encoding="utf-8")
+
+    return app
+
+
+__all__ = ["CheckRequest", "ServiceLimits", "Settings", "create_app"]
