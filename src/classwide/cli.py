@@ -59,6 +59,10 @@ AsOfOpt = Annotated[
     Optional[str],  # noqa: UP007
     typer.Option("--as-of", help="Apply the law of this day, YYYY-MM-DD (default: today)."),
 ]
+AuditUrlOpt = Annotated[
+    Optional[str],  # noqa: UP007
+    typer.Option("--audit-url", help="SQLAlchemy URL of the audit log (default: SQLite)."),
+]
 RulesOpt = Annotated[
     Optional[list[Path]],  # noqa: UP007
     typer.Option("--rules", help="An extra rule or scaffold file (repeatable)."),
@@ -379,10 +383,7 @@ def rules_command(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
-    audit_url: Annotated[
-        Optional[str],  # noqa: UP007
-        typer.Option("--audit-url", help="SQLAlchemy URL of the audit log (default: SQLite)."),
-    ] = None,
+    audit_url: AuditUrlOpt = None,
     rules: RulesOpt = None,
 ) -> None:
     """Serve the web page and the REST API (OpenAPI at /docs)."""
@@ -402,10 +403,7 @@ def audit(
     csv_out: Annotated[
         Optional[Path], typer.Option("--csv", help="Export as CSV to this file.")  # noqa: UP007
     ] = None,
-    audit_url: Annotated[
-        Optional[str],  # noqa: UP007
-        typer.Option("--audit-url", help="SQLAlchemy URL of the audit log (default: SQLite)."),
-    ] = None,
+    audit_url: AuditUrlOpt = None,
 ) -> None:
     """List or export the audit log of the service: every check and job."""
     try:
