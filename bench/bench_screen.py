@@ -65,17 +65,28 @@ def rdkit_parse_only(path: Path, workers: int) -> tuple[float, int]:
     start = time.perf_counter()
     parsed = 0
     with open(path) as handle, mp.get_context("fork").Pool(workers) as pool:
+
         def chunks():
             while lines := handle.readlines(1 << 16):
                 yield lines
+
         for count in pool.imap(_parse_chunk, chunks()):
             parsed += count
     return time.perf_counter() - start, parsed
 
 
 def classwide_screen(path: Path, workers: int, full: bool, out: Path) -> tuple[float, float]:
-    command = [sys.executable, "-m", "classwide.cli", "screen", str(path), "-o", str(out),
-               "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "classwide.cli",
+        "screen",
+        str(path),
+        "-o",
+        str(out),
+        "--workers",
+        str(workers),
+    ]
     if full:
         command.append("--full")
     start = time.perf_counter()
@@ -105,8 +116,10 @@ def main() -> None:
     print(f"input: {source} ({n} records), {args.workers} process(es)")
     print(f"RDKit parse-only:  {n / parse_s:10.0f} records/s  ({parse_s:.1f} s, {parsed} parsed)")
     mode = "full path only" if args.full else "prefilter + full path"
-    print(f"classwide screen:  {n / screen_s:10.0f} records/s  ({screen_s:.1f} s, {written} "
-          f"records out, {decided_full} by the full path; {mode})")
+    print(
+        f"classwide screen:  {n / screen_s:10.0f} records/s  ({screen_s:.1f} s, {written} "
+        f"records out, {decided_full} by the full path; {mode})"
+    )
     print(f"time ratio parse/screen: {parse_s / screen_s:.2f} (>= 1.0: screening is faster)")
     print(f"peak memory of one screen process: {peak_mb:.0f} MB")
 

@@ -11,8 +11,13 @@ from hypothesis import HealthCheck, settings
 from classwide.service import ServiceLimits, Settings, create_app
 
 _folder = Path(tempfile.mkdtemp(prefix="classwide-schema-"))
-APP = create_app(Settings(audit_url=f"sqlite:///{_folder / 'audit.sqlite'}", jobs_dir=_folder / "jobs",
-                          limits=ServiceLimits(max_records_per_job=200)))
+APP = create_app(
+    Settings(
+        audit_url=f"sqlite:///{_folder / 'audit.sqlite'}",
+        jobs_dir=_folder / "jobs",
+        limits=ServiceLimits(max_records_per_job=200),
+    )
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

@@ -30,9 +30,18 @@ def server(tmp_path_factory):
     port = _free_port()
     audit = tmp_path_factory.mktemp("audit") / "audit.sqlite"
     process = subprocess.Popen(
-        [sys.executable, "-m", "classwide.cli", "serve", "--port", str(port),
-         "--audit-url", f"sqlite:///{audit}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "classwide.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--audit-url",
+            f"sqlite:///{audit}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -53,9 +62,18 @@ def server(tmp_path_factory):
 def browser(tmp_path_factory):
     options = Options()
     profile = tmp_path_factory.mktemp("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1280,1500", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1500",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -65,14 +83,18 @@ def browser(tmp_path_factory):
 
 def _check(browser, server, text: str) -> dict[str, str]:
     browser.get(server + "/")
-    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#jurisdictions input"))
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#jurisdictions input")
+    )
     box = browser.find_element(By.ID, "structure")
     box.clear()
     box.send_keys(text)
     browser.find_element(By.ID, "check-button").click()
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".card"))
-    return {card.get_attribute("data-jurisdiction"): card.text
-            for card in browser.find_elements(By.CSS_SELECTOR, ".card")}
+    return {
+        card.get_attribute("data-jurisdiction"): card.text
+        for card in browser.find_elements(By.CSS_SELECTOR, ".card")
+    }
 
 
 def test_furanylfentanyl_is_listed_with_clause_e_and_1(browser, server, tmp_path):
@@ -107,15 +129,19 @@ def test_a_drawn_structure_is_checked(browser, server):
     browser.get(server + "/")
     browser.find_element(By.CSS_SELECTOR, "#editor-box summary").click()
     WebDriverWait(browser, 30).until(
-        lambda d: "Draw" in d.find_element(By.ID, "editor-note").text
-        and d.execute_script("return window.JSApplet !== undefined")
+        lambda d: (
+            "Draw" in d.find_element(By.ID, "editor-note").text
+            and d.execute_script("return window.JSApplet !== undefined")
+        )
     )
     # Drawing by mouse is JSME's own business; load a molecule through its API instead.
     browser.execute_script("structureEditor.readGenericMolecularInput(arguments[0])", FURANYL)
     browser.find_element(By.ID, "use-drawing").click()
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".card"))
-    cards = {c.get_attribute("data-jurisdiction"): c.text
-             for c in browser.find_elements(By.CSS_SELECTOR, ".card")}
+    cards = {
+        c.get_attribute("data-jurisdiction"): c.text
+        for c in browser.find_elements(By.CSS_SELECTOR, ".card")
+    }
     assert "US-FRS [E]" in cards["US"]
 
 

@@ -45,7 +45,9 @@ def test_check_json_follows_the_contract():
 def test_class_only_member_has_status_class():
     us = json.loads(_check(CYCLOBUTYL, "--json", "-j", "US").stdout)["jurisdictions"]["US"]
     assert us["status"] == "class" and us["matches"][0]["applies"] is True
-    assert us["matches"][0]["explanation"] == "N-propionyl group replaced by cyclobutanecarbonyl (E)"
+    assert (
+        us["matches"][0]["explanation"] == "N-propionyl group replaced by cyclobutanecarbonyl (E)"
+    )
 
 
 def test_check_plain_text_names_clause_and_reason():
@@ -82,15 +84,30 @@ def test_as_of_applies_the_class_law_of_that_day(as_of, us, cn):
         # benzylfentanyl: a List I chemical in the US from 2020-05-15, nothing before
         (BENZYLFENTANYL, "US", [("2020-05-14", "not_controlled"), ("2020-05-15", "precursor")]),
         # para-fluoro-4-AP: a List I chemical only as a halide of 4-AP, from 2023-11-30
-        ("Fc1ccc(NC2CCNCC2)cc1", "US", [("2023-11-29", "not_controlled"), ("2023-11-30", "precursor")]),
+        (
+            "Fc1ccc(NC2CCNCC2)cc1",
+            "US",
+            [("2023-11-29", "not_controlled"), ("2023-11-30", "precursor")],
+        ),
         # furanylfentanyl: US temporary order 2016-11-29; China's list 2017-03-01
         (FURANYL, "US", [("2016-11-28", "not_controlled"), ("2016-11-29", "listed")]),
         (FURANYL, "CN", [("2017-02-28", "not_controlled"), ("2017-03-01", "listed")]),
         # norfentanyl: Schedule II immediate precursor from 2020-05-18, List I (4-AP amide) before
-        ("CCC(=O)N(c1ccccc1)C1CCNCC1", "US",
-         [("2020-05-14", "not_controlled"), ("2020-05-15", "precursor"), ("2020-05-18", "listed")]),
+        (
+            "CCC(=O)N(c1ccccc1)C1CCNCC1",
+            "US",
+            [
+                ("2020-05-14", "not_controlled"),
+                ("2020-05-15", "precursor"),
+                ("2020-05-18", "listed"),
+            ],
+        ),
         # 4-AP in China: category II precursor from 2024-09-01
-        ("c1ccc(NC2CCNCC2)cc1", "CN", [("2024-08-31", "not_controlled"), ("2024-09-01", "precursor")]),
+        (
+            "c1ccc(NC2CCNCC2)cc1",
+            "CN",
+            [("2024-08-31", "not_controlled"), ("2024-09-01", "precursor")],
+        ),
         # 4-piperidone: List I from 2023-05-12; UN Table I from 2024-12-03
         ("O=C1CCNCC1", "US", [("2023-05-11", "not_controlled"), ("2023-05-12", "precursor")]),
         ("O=C1CCNCC1", "UN", [("2024-12-02", "not_controlled"), ("2024-12-03", "precursor")]),
@@ -155,10 +172,14 @@ def test_screen_unreadable_file_exits_2(tmp_path):
 
 def test_screen_is_deterministic_byte_for_byte(tmp_path):
     source = tmp_path / "in.smi"
-    source.write_text("\n".join([FURANYL, BENZYLFENTANYL, "CCO", "bad(", "CCC(=O)N(c1ccccc1)C1CCNCC1"]))
+    source.write_text(
+        "\n".join([FURANYL, BENZYLFENTANYL, "CCO", "bad(", "CCC(=O)N(c1ccccc1)C1CCNCC1"])
+    )
     outputs = []
     for name in ("a.jsonl", "b.jsonl"):
-        runner.invoke(app, ["screen", str(source), "-o", str(tmp_path / name), "--as-of", "2026-01-01"])
+        runner.invoke(
+            app, ["screen", str(source), "-o", str(tmp_path / name), "--as-of", "2026-01-01"]
+        )
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 5
 
@@ -167,12 +188,23 @@ def test_screen_csv_has_the_contract_columns(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text(f"code,structure\nF1,{FURANYL}\n")
     result = runner.invoke(
-        app, ["screen", str(source), "--smiles-col", "structure", "--id-col", "code", "--format", "csv"]
+        app,
+        ["screen", str(source), "--smiles-col", "structure", "--id-col", "code", "--format", "csv"],
     )
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
-    for column in ("id", "input", "error", "standardized", "US_status", "US_rules", "US_clauses",
-                   "CN_status", "CN_rules", "CN_clauses"):
+    for column in (
+        "id",
+        "input",
+        "error",
+        "standardized",
+        "US_status",
+        "US_rules",
+        "US_clauses",
+        "CN_status",
+        "CN_rules",
+        "CN_clauses",
+    ):
         assert column in header.split(",")
     assert row.startswith("F1,")
 
@@ -182,9 +214,19 @@ def test_rules_lists_every_rule_with_dates():
     assert result.exit_code == 0
     listing = json.loads(result.stdout)
     ids = {r["id"]: r for r in listing["rules"]}
-    assert set(ids) >= {"US-FRS", "CN-FRS", "US-CSA-I", "US-CSA-II", "US-LIST-I", "US-LIST-I-4-AP",
-                        "US-LIST-I-4-PIPERIDONE", "CN-NON-MEDICAL-LIST", "CN-PRECURSORS",
-                        "UN-1961-I", "UN-1988-I"}
+    assert set(ids) >= {
+        "US-FRS",
+        "CN-FRS",
+        "US-CSA-I",
+        "US-CSA-II",
+        "US-LIST-I",
+        "US-LIST-I-4-AP",
+        "US-LIST-I-4-PIPERIDONE",
+        "CN-NON-MEDICAL-LIST",
+        "CN-PRECURSORS",
+        "UN-1961-I",
+        "UN-1988-I",
+    }
     assert all(entry["source"] for r in listing["rules"] for entry in r.get("entries", []))
     assert ids["US-FRS"]["effective"][0]["from"] == "2018-02-06"
     assert ids["US-FRS"]["effective"][1]["from"] == "2025-07-16"

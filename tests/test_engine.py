@@ -92,6 +92,10 @@ def test_regions_of_a_member_cover_every_atom_but_the_anilide_nitrogen(smiles):
 
 
 def test_every_modification_lists_its_atoms():
-    match = classify("CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1", "CN").verdict("CN").class_matches()[0]
+    match = (
+        classify("CC(C)C(=O)N(c1ccc(F)cc1)C1CCN(CCc2ccccc2)CC1", "CN")
+        .verdict("CN")
+        .class_matches()[0]
+    )
     assert {m.region for m in match.modifications} == {"acyl", "n_aryl"}
     assert all(m.atoms for m in match.modifications)

@@ -7,9 +7,9 @@ that is exactly the project's class match, or its absence.
 from __future__ import annotations
 
 import pytest
+from conftest import read_csv
 
 from classwide import classify
-from conftest import read_csv
 
 ROWS = read_csv("data", "examples.csv")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES
 
 from classwide import RuleFileError, classify, load_rules
 from classwide.checks import run_rule_examples
-from conftest import FIXTURES
 
 GB = FIXTURES / "gb-fentanyl-generic.yaml"
 

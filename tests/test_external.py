@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import read_csv
 
 from classwide._rules import default_rules
 from classwide.batch import screen
 from classwide.io import InputRecord
-from conftest import read_csv
 
 DAY = dt.date(2026, 11, 29)
 
@@ -52,8 +52,11 @@ def test_kim2025_labels(row):
 
 
 def test_suspected_wrong_structures_are_processed_not_trusted():
-    rows = [r for r in read_csv("data", "external", "fentanyl_hunter_library.csv")
-            if "suspected_wrong_structure" in r["qa_note"]]
+    rows = [
+        r
+        for r in read_csv("data", "external", "fentanyl_hunter_library.csv")
+        if "suspected_wrong_structure" in r["qa_note"]
+    ]
     assert rows, "the QA flag is expected in the shared data"
     records = [InputRecord(r["name"], r["smiles"]) for r in rows]
     assert len(list(screen(records, ("US",), DAY))) == len(rows)

@@ -10,8 +10,8 @@ import pytest
 from rdkit import Chem
 
 from classwide.batch import screen
-from classwide.io import Writer, detect_format, read_records
 from classwide.errors import UnsupportedFormatError
+from classwide.io import Writer, detect_format, read_records
 
 CODES = ("CN", "US")
 DAY = dt.date(2026, 1, 1)
@@ -39,8 +39,17 @@ def test_bad_smiles_lines_each_get_one_record_in_order(tmp_path):
     path = tmp_path / "in.smi"
     path.write_text("\n".join(lines) + "\n")
     out = _screen(path)
-    assert [r.id for r in out] == ["good-1", "broken", "3", "bad-inchi", "salt-only", "metal", "huge",
-                                    "valence", "good-2"]
+    assert [r.id for r in out] == [
+        "good-1",
+        "broken",
+        "3",
+        "bad-inchi",
+        "salt-only",
+        "metal",
+        "huge",
+        "valence",
+        "good-2",
+    ]
     errors = {r.id: r.error for r in out}
     assert errors["good-1"] is None and errors["good-2"] is None
     assert "syntax" in errors["broken"]
@@ -57,8 +66,16 @@ def test_bad_smiles_lines_each_get_one_record_in_order(tmp_path):
 def test_sdf_with_a_broken_record_in_the_middle(tmp_path):
     good = Chem.MolToMolBlock(Chem.MolFromSmiles(FURANYL))
     broken = "broken\n  junk\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\nnot an atom line\nM  END\n"
-    text = ("first\n" + good.split("\n", 1)[1] + "$$$$\n" + broken + "$$$$\n"
-            + "third\n" + good.split("\n", 1)[1] + "$$$$\n")
+    text = (
+        "first\n"
+        + good.split("\n", 1)[1]
+        + "$$$$\n"
+        + broken
+        + "$$$$\n"
+        + "third\n"
+        + good.split("\n", 1)[1]
+        + "$$$$\n"
+    )
     path = tmp_path / "in.sdf"
     path.write_text(text)
     out = _screen(path)
@@ -71,7 +88,7 @@ def test_sdf_with_a_broken_record_in_the_middle(tmp_path):
 def test_csv_gz_with_id_column_and_a_missing_field(tmp_path):
     path = tmp_path / "in.csv.gz"
     with gzip.open(path, "wt") as handle:
-        handle.write("name,SMILES\nfuranyl,%s\nshort\nempty,\n" % FURANYL)
+        handle.write(f"name,SMILES\nfuranyl,{FURANYL}\nshort\nempty,\n")
     out = _screen(path, id_col="name")
     assert [r.id for r in out] == ["furanyl", "short", "empty"]
     assert out[0].error is None and out[1].error and out[2].error
@@ -96,7 +113,9 @@ def test_workers_give_byte_identical_output(tmp_path):
     outputs = []
     for workers in (1, 2):
         with read_records(str(path)) as records:
-            outputs.append([json.dumps(r.to_dict()) for r in screen(records, CODES, DAY, workers=workers)])
+            outputs.append(
+                [json.dumps(r.to_dict()) for r in screen(records, CODES, DAY, workers=workers)]
+            )
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == len(lines)
 

@@ -5,19 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import read_csv
 from rdkit import Chem
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide import ParseError, classify
 from classwide._lists import cas_is_valid
 from classwide._rules import default_rules
-from conftest import read_csv
 
 RULES = default_rules()
 ENTRIES = [(lst, entry) for lst in RULES.lists for entry in lst.entries]
 OLD_STATUS = {
-    "listed-I": "listed", "listed-II": "listed", "immediate-precursor": "listed", "listed": "listed",
-    "frs": "class", "class": "class", "list-I-chemical": "precursor", "precursor": "precursor",
+    "listed-I": "listed",
+    "listed-II": "listed",
+    "immediate-precursor": "listed",
+    "listed": "listed",
+    "frs": "class",
+    "class": "class",
+    "list-I-chemical": "precursor",
+    "precursor": "precursor",
     "not-controlled": "not_controlled",
 }
 # Labels of shared/data/examples.csv that the legal instruments contradict (see the README).
@@ -124,7 +130,9 @@ def test_halide_member_is_covered_only_from_the_halide_amendment():
 def test_names_and_cas_numbers_resolve_through_the_substance_data(text, substance, input_type):
     record = classify(text)
     assert record.input_type == input_type
-    assert record.standardized == Chem.MolToSmiles(Chem.MolFromSmiles(RULES.substances[substance].smiles))
+    assert record.standardized == Chem.MolToSmiles(
+        Chem.MolFromSmiles(RULES.substances[substance].smiles)
+    )
 
 
 def test_unknown_cas_number_is_a_clear_error():

@@ -45,8 +45,9 @@ def test_screen_with_a_name_column(tmp_path):
         "order,compound\n"
         f"1,carfentanil\n2,59708-52-0\n3,{FURANYL_NAME}\n4,ethanol\n5,frobnicated unobtainium\n6,\n"
     )
-    result = CliRunner().invoke(app, ["screen", str(source), "--name-col", "compound",
-                                      "--id-col", "order"])
+    result = CliRunner().invoke(
+        app, ["screen", str(source), "--name-col", "compound", "--id-col", "order"]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in records] == ["1", "2", "3", "4", "5", "6"]

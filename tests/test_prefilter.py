@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import read_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem, rdBase
@@ -14,7 +15,6 @@ from classwide._prefilter import Prefilter
 from classwide._rules import default_rules
 from classwide.batch import screen
 from classwide.io import InputRecord
-from conftest import read_csv
 
 RULES = default_rules()
 PREFILTER = Prefilter(RULES)
@@ -43,9 +43,16 @@ def _variants(smiles: str) -> list[str]:
         out.append(Chem.MolToSmiles(mol, doRandom=True, canonical=False))
         charged = Chem.RWMol(mol)
         for atom in charged.GetAtoms():
-            if atom.GetSymbol() == "N" and not atom.GetIsAromatic() and atom.GetTotalNumHs() == 0 \
-                    and atom.GetDegree() == 3 and not any(n.GetSymbol() == "C" and any(
-                        b.GetBondTypeAsDouble() == 2 for b in n.GetBonds()) for n in atom.GetNeighbors()):
+            if (
+                atom.GetSymbol() == "N"
+                and not atom.GetIsAromatic()
+                and atom.GetTotalNumHs() == 0
+                and atom.GetDegree() == 3
+                and not any(
+                    n.GetSymbol() == "C" and any(b.GetBondTypeAsDouble() == 2 for b in n.GetBonds())
+                    for n in atom.GetNeighbors()
+                )
+            ):
                 atom.SetFormalCharge(1)
                 atom.SetNumExplicitHs(1)
                 out.append(Chem.MolToSmiles(charged) + ".[Cl-]")
@@ -55,8 +62,11 @@ def _variants(smiles: str) -> list[str]:
 
 def _known_structures() -> list[str]:
     smiles = [r["smiles"] for r in read_csv("data", "examples.csv")]
-    for name in ("fentanyl_hunter_library.csv", "kim2025_fentanyl_analogs.csv",
-                 "faves_v3_benchmark.csv"):
+    for name in (
+        "fentanyl_hunter_library.csv",
+        "kim2025_fentanyl_analogs.csv",
+        "faves_v3_benchmark.csv",
+    ):
         smiles += [r["smiles"] for r in read_csv("data", "external", name) if r["smiles"].strip()]
     for rule in RULES.rules:
         smiles += [e.smiles for e in rule.examples]
@@ -102,7 +112,19 @@ def test_records_the_prefilter_must_leave_to_the_full_path(smiles):
     assert not PREFILTER.out_of_scope(smiles)
 
 
-SUBSTITUENTS = ["F", "Cl", "C", "O", "N", "OC", "C(=O)C", "C#N", "c1ccccc1", "C(F)(F)F", "[N+](=O)[O-]"]
+SUBSTITUENTS = [
+    "F",
+    "Cl",
+    "C",
+    "O",
+    "N",
+    "OC",
+    "C(=O)C",
+    "C#N",
+    "c1ccccc1",
+    "C(F)(F)F",
+    "[N+](=O)[O-]",
+]
 
 
 @st.composite

@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from conftest import read_csv
 from rdkit import Chem
 from typer.testing import CliRunner
 
@@ -19,8 +20,7 @@ import classwide.batch as batch
 from classwide._limits import Limits
 from classwide.batch import screen, screen_raw
 from classwide.cli import app
-from classwide.io import read_records, raw_smiles_chunks, serialize
-from conftest import read_csv
+from classwide.io import raw_smiles_chunks, read_records, serialize
 
 DAY = dt.date(2026, 11, 29)
 CODES = ("CN", "UN", "US")
@@ -55,7 +55,9 @@ def test_every_input_format_gives_one_record_per_input_record(tmp_path):
     inchis = []
     for s in smiles:
         mol = Chem.MolFromSmiles(s) if s else None
-        inchis.append(Chem.MolToInchi(mol) if mol is not None and mol.GetNumAtoms() else "InChI=1S/bad")
+        inchis.append(
+            Chem.MolToInchi(mol) if mol is not None and mol.GetNumAtoms() else "InChI=1S/bad"
+        )
     (tmp_path / "in.inchi").write_text("".join(f"{i}\n" for i in inchis))
     blocks = []
     for s in smiles:
@@ -67,12 +69,15 @@ def test_every_input_format_gives_one_record_per_input_record(tmp_path):
             out = _cli_screen(str(tmp_path / name), "--workers", workers)
             records = [json.loads(line) for line in out.splitlines()]
             assert len(records) == len(smiles), (name, workers)
-            assert [r["id"] for r in records] == [str(i) for i in range(1, len(smiles) + 1)] or \
-                name == "in.sdf"
+            assert [r["id"] for r in records] == [
+                str(i) for i in range(1, len(smiles) + 1)
+            ] or name == "in.sdf"
 
 
 def test_standard_input_is_read_as_smiles_lines():
-    result = runner.invoke(app, ["screen", "-"], input="CCO\nC1CC(N\n\nCCC(=O)N(c1ccccc1)C1CCNCC1\n")
+    result = runner.invoke(
+        app, ["screen", "-"], input="CCO\nC1CC(N\n\nCCC(=O)N(c1ccccc1)C1CCNCC1\n"
+    )
     assert result.exit_code == 0
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2", "3", "4"]
 
@@ -89,7 +94,9 @@ def test_workers_1_and_2_and_the_record_path_give_the_same_bytes(tmp_path, fmt):
     with read_records(str(source)) as records:
         by_record = "".join(text for text, _ in screen(records, CODES, DAY, fmt=fmt))
     with open(source) as handle:
-        by_chunk = "".join(t for t, _, _ in screen_raw(raw_smiles_chunks(handle), CODES, DAY, fmt=fmt))
+        by_chunk = "".join(
+            t for t, _, _ in screen_raw(raw_smiles_chunks(handle), CODES, DAY, fmt=fmt)
+        )
     assert by_record == by_chunk
     body = outputs[0].split("\n", 1)[1] if fmt == "csv" else outputs[0]
     assert body == by_record
@@ -166,8 +173,19 @@ def test_interrupting_a_run_leaves_whole_lines_and_resume_finishes_it(tmp_path):
     lines[10] = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1 rec11"
     source.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "classwide.cli", "screen", str(source), "-o", str(out),
-               "--workers", "2", "--as-of", DAY.isoformat()]
+    command = [
+        sys.executable,
+        "-m",
+        "classwide.cli",
+        "screen",
+        str(source),
+        "-o",
+        str(out),
+        "--workers",
+        "2",
+        "--as-of",
+        DAY.isoformat(),
+    ]
     process = subprocess.Popen(command, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 200_000):
@@ -194,8 +212,9 @@ def test_dask_local_cluster_gives_the_same_bytes(tmp_path):
     assert on_dask == local
     csv_source = tmp_path / "in.csv"
     csv_source.write_text("smiles\n" + "".join(f'"{s}"\n' for s in _catalogue(150)))
-    assert _cli_screen(str(csv_source), "--dask", "local", "--workers", "2") == \
-        _cli_screen(str(csv_source), "--workers", "1")
+    assert _cli_screen(str(csv_source), "--dask", "local", "--workers", "2") == _cli_screen(
+        str(csv_source), "--workers", "1"
+    )
 
 
 def test_every_record_serialises_the_same_in_the_worker_and_here():

@@ -18,9 +18,13 @@ FURANYL = "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 
 @pytest.fixture()
 def service(tmp_path):
-    settings = Settings(audit_url=f"sqlite:///{tmp_path / 'audit.sqlite'}", jobs_dir=tmp_path / "jobs",
-                        limits=ServiceLimits(max_check_bytes=5_000, max_upload_bytes=20_000,
-                                             max_records_per_job=50))
+    settings = Settings(
+        audit_url=f"sqlite:///{tmp_path / 'audit.sqlite'}",
+        jobs_dir=tmp_path / "jobs",
+        limits=ServiceLimits(
+            max_check_bytes=5_000, max_upload_bytes=20_000, max_records_per_job=50
+        ),
+    )
     application = create_app(settings)
     with TestClient(application) as client:
         client.app_state = application.state
@@ -41,9 +45,18 @@ def test_health(service):
     assert body["status"] == "ok" and body["rules_version"]
 
 
-@pytest.mark.parametrize("structure", [FURANYL, "furanylfentanyl", "InChI=1S/C24H26N2O2/c27-24(23-12-7-19-28-23)26(21-10-5-2-6-11-21)22-14-17-25(18-15-22)16-13-20-8-3-1-4-9-20/h1-12,19,22H,13-18H2"])
+@pytest.mark.parametrize(
+    "structure",
+    [
+        FURANYL,
+        "furanylfentanyl",
+        "InChI=1S/C24H26N2O2/c27-24(23-12-7-19-28-23)26(21-10-5-2-6-11-21)22-14-17-25(18-15-22)16-13-20-8-3-1-4-9-20/h1-12,19,22H,13-18H2",
+    ],
+)
 def test_check_returns_the_contract_record(service, structure):
-    response = service.post("/api/v1/check", json={"structure": structure, "jurisdictions": ["US", "CN"]})
+    response = service.post(
+        "/api/v1/check", json={"structure": structure, "jurisdictions": ["US", "CN"]}
+    )
     assert response.status_code == 200
     record = response.json()
     assert record["standardized"] == FURANYL and set(record["jurisdictions"]) == {"US", "CN"}
@@ -53,15 +66,23 @@ def test_check_returns_the_contract_record(service, structure):
 
 
 def test_check_with_depiction_colours_the_clause(service):
-    record = service.post("/api/v1/check", json={"structure": "O=C(C1CCC1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
-                                                  "jurisdictions": ["US"], "depict": True}).json()
+    record = service.post(
+        "/api/v1/check",
+        json={
+            "structure": "O=C(C1CCC1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+            "jurisdictions": ["US"],
+            "depict": True,
+        },
+    ).json()
     drawing = record["depictions"]["US"]
     assert drawing["svg"].startswith("<?xml") and "<svg" in drawing["svg"]
     assert list(drawing["legend"]) == ["E"]
 
 
 def test_check_as_of(service):
-    record = service.post("/api/v1/check", json={"structure": FURANYL, "as_of": "2016-01-01"}).json()
+    record = service.post(
+        "/api/v1/check", json={"structure": FURANYL, "as_of": "2016-01-01"}
+    ).json()
     assert all(v["status"] == "not_controlled" for v in record["jurisdictions"].values())
 
 
@@ -88,13 +109,22 @@ def test_check_errors_are_4xx_json_that_name_the_limit(service, body, status, li
 
 def test_screen_job_from_upload_to_results(service):
     upload = f"{FURANYL} f\nC1CC(N broken\n\nCCO ethanol\n".encode()
-    response = service.post("/api/v1/screen?jurisdictions=US,CN&as_of=2026-01-01",
-                            files={"file": ("orders.smi", upload)})
+    response = service.post(
+        "/api/v1/screen?jurisdictions=US,CN&as_of=2026-01-01",
+        files={"file": ("orders.smi", upload)},
+    )
     assert response.status_code == 202
     job = _wait(service, response.json()["id"])
-    assert job["state"] == "done" and job["records"] == 4 and job["errors"] == 2 and job["total"] == 4
+    assert (
+        job["state"] == "done" and job["records"] == 4 and job["errors"] == 2 and job["total"] == 4
+    )
     lines = service.get(job["results"]["jsonl"]).text.splitlines()
-    assert [line.split('"id": "')[1].split('"')[0] for line in lines] == ["f", "broken", "3", "ethanol"]
+    assert [line.split('"id": "')[1].split('"')[0] for line in lines] == [
+        "f",
+        "broken",
+        "3",
+        "ethanol",
+    ]
     rows = service.get(job["results"]["csv"]).text.splitlines()
     assert rows[0].startswith("id,input,error,standardized,") and len(rows) == 5
 
@@ -165,8 +195,9 @@ def test_every_check_and_job_is_audited(service, tmp_path):
     assert check["verdicts"] == {"US": "listed"} and check["standardized"] == FURANYL
     assert len(check["input_sha256"]) == 64 and check["rules_version"]
     export = tmp_path / "audit.csv"
-    result = CliRunner().invoke(cli, ["audit", "--audit-url", service.app_state.audit.url,
-                                      "--csv", str(export)])
+    result = CliRunner().invoke(
+        cli, ["audit", "--audit-url", service.app_state.audit.url, "--csv", str(export)]
+    )
     assert result.exit_code == 0
     lines = export.read_text().splitlines()
     assert lines[0].startswith("id,time,kind,input,input_sha256") and len(lines) == 3

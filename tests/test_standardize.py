@@ -13,8 +13,10 @@ FURANYL = "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 
 
 def _summary(record):
-    return [(v.jurisdiction, v.status.value, [m.to_dict() for m in v.matches])
-            for v in record.jurisdictions]
+    return [
+        (v.jurisdiction, v.status.value, [m.to_dict() for m in v.matches])
+        for v in record.jurisdictions
+    ]
 
 
 @pytest.mark.parametrize(
@@ -86,13 +88,18 @@ def test_inorganic_and_salt_only_records_get_a_verdict():
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=10_000), which=st.sampled_from([
-    FURANYL,
-    "CC(=O)N(c1ccccc1)C1CCN(CCc2ccc(C)cc2)CC1",
-    "CCC(=O)N(c1ccccc1)C1CCN(Cc2ccccc2)CC1",
-    "CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCC(=O)OC)CC1",
-    "CCS(=O)(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
-]))
+@given(
+    seed=st.integers(min_value=0, max_value=10_000),
+    which=st.sampled_from(
+        [
+            FURANYL,
+            "CC(=O)N(c1ccccc1)C1CCN(CCc2ccc(C)cc2)CC1",
+            "CCC(=O)N(c1ccccc1)C1CCN(Cc2ccccc2)CC1",
+            "CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCC(=O)OC)CC1",
+            "CCS(=O)(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+        ]
+    ),
+)
 def test_any_smiles_of_a_structure_gives_the_same_record(seed, which):
     """Property: atom order of the input never changes the verdict, clauses or parent."""
     mol = Chem.MolFromSmiles(which)

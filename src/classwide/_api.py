@@ -20,7 +20,9 @@ from classwide._standardize import detect_notation, parse_structure, standardize
 from classwide.errors import InputError, UnknownRuleError
 
 
-def resolve_jurisdictions(rules: RuleSet, jurisdictions: str | Iterable[str] | None) -> tuple[str, ...]:
+def resolve_jurisdictions(
+    rules: RuleSet, jurisdictions: str | Iterable[str] | None
+) -> tuple[str, ...]:
     """Turn ``"US,CN"``, a list of codes or None (all) into known codes, in the given order.
 
     Raises:
@@ -161,9 +163,20 @@ def classify_record(
         except InputError as exc:
             error = str(exc)
         except Exception as exc:  # an RDKit failure on one record must not stop a batch
-            error = f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            error = (
+                f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            )
         else:
-            return Classification(record_id, shown, None, parent.smiles, verdicts, rules.version,
-                                  day.isoformat(), input_type)
-    return Classification(record_id, shown, error, None, (), rules.version, day.isoformat(),
-                          input_type)
+            return Classification(
+                record_id,
+                shown,
+                None,
+                parent.smiles,
+                verdicts,
+                rules.version,
+                day.isoformat(),
+                input_type,
+            )
+    return Classification(
+        record_id, shown, error, None, (), rules.version, day.isoformat(), input_type
+    )

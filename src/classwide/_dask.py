@@ -14,9 +14,12 @@ from collections import deque
 from collections.abc import Iterator
 
 
-
 def screen_on_dask(
-    chunks: Iterator, job, address: str, workers: int, raw: bool = False  # type: ignore[no-untyped-def]
+    chunks: Iterator,
+    job,
+    address: str,
+    workers: int,
+    raw: bool = False,  # type: ignore[no-untyped-def]
 ) -> Iterator:
     """Yield the records of every chunk, in order, computed on a Dask cluster.
 
@@ -37,7 +40,9 @@ def screen_on_dask(
     cluster = None
     if address == "local":
         cluster = LocalCluster(
-            n_workers=max(1, workers), threads_per_worker=1, processes=True,
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
             dashboard_address=None,
         )
         client = Client(cluster)

@@ -22,8 +22,8 @@ from classwide._findings import (
     Status,
     Verdict,
 )
-from classwide._lists import ListEntry, ListRule, parent_key
 from classwide._limits import DEFAULT_LIMITS, Limits
+from classwide._lists import ListEntry, ListRule, parent_key
 from classwide._rules import ClassRule, Reading, RuleSet
 from classwide._scaffold import MolCache, fit_rule
 
@@ -206,8 +206,13 @@ def judge(
             if note.class_match_would_be:
                 statuses.append(Status(rule.status))
             review.append(
-                ReviewNote(note.reading, note.rule, note.class_match_would_be,
-                           _strongest(statuses), note.alternative)
+                ReviewNote(
+                    note.reading,
+                    note.rule,
+                    note.class_match_would_be,
+                    _strongest(statuses),
+                    note.alternative,
+                )
             )
         verdicts.append(
             JurisdictionVerdict(

@@ -8,11 +8,11 @@ text, the atoms (indices into the reported ``standardized`` SMILES) and a senten
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Per jurisdiction, the strongest control that applies (strongest first)."""
 
     LISTED = "listed"
@@ -26,7 +26,7 @@ class Status(str, Enum):
         return list(Status).index(self)
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Whether one definition takes in one structure."""
 
     MATCH = "match"
@@ -96,8 +96,10 @@ class Fit:
     @property
     def verdict(self) -> Verdict:
         """MATCH when every difference is allowed and there is at least one."""
-        if self.core_found and not self.differences and (
-            self.modifications or self.reference_is_member
+        if (
+            self.core_found
+            and not self.differences
+            and (self.modifications or self.reference_is_member)
         ):
             return Verdict.MATCH
         return Verdict.NO_MATCH

@@ -23,8 +23,6 @@ from typing import Any
 from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
-from classwide.errors import RuleFileError
-
 CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
 
 
@@ -136,8 +134,11 @@ class ListRule:
             "schedule": self.schedule,
             "list": self.list_name,
             "effective": [
-                {"from": dates[0].isoformat() if dates else None, "until": None,
-                 "instrument": f"{len(self.entries)} entries, each with its own dates"}
+                {
+                    "from": dates[0].isoformat() if dates else None,
+                    "until": None,
+                    "instrument": f"{len(self.entries)} entries, each with its own dates",
+                }
             ],
             "entries": [
                 {

@@ -28,6 +28,7 @@ scope, is reported as not controlled without a `standardized` structure.
 from __future__ import annotations
 
 import re
+
 from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
@@ -174,7 +175,9 @@ class Prefilter:
             for entry in listed.entries:
                 parent = Chem.MolFromSmiles(entry.substance.key)
                 graphs = self.signatures.setdefault(heavy_formula(parent), [])
-                query = generic_query(Chem.MolFromSmarts(Chem.MolToSmarts(parent)), keep_aromatic=False)
+                query = generic_query(
+                    Chem.MolFromSmarts(Chem.MolToSmarts(parent)), keep_aromatic=False
+                )
                 if all(Chem.MolToSmarts(q) != Chem.MolToSmarts(query) for _, q in graphs):
                     graphs.append((parent.GetNumHeavyAtoms(), query))
         self._params = Chem.SmilesParserParams()

@@ -351,7 +351,9 @@ class _Reader:
             return default
         value = self.data[key]
         if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.fail(key, f"expected {names}, got {type(value).__name__}")
         return value
 
@@ -417,7 +419,9 @@ def _load_region(reader: _Reader, core_maps: set[int] | None) -> Region:
         for i, item in enumerate(slot_list):
             slot = _load_region(reader.sub(f"slots[{i}]", item), None)
             if slot.at not in skeleton_maps:
-                raise reader.sub(f"slots[{i}]", item).fail("at", f"map number {slot.at} not in skeleton")
+                raise reader.sub(f"slots[{i}]", item).fail(
+                    "at", f"map number {slot.at} not in skeleton"
+                )
             loaded.append(slot)
         slots = tuple(loaded)
     elif "slots" in reader.data:
@@ -550,7 +554,9 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
     scaffold_ids = [named] if isinstance(named, str) else list(named)
     for scaffold_id in scaffold_ids:
         if scaffold_id not in scaffolds:
-            raise definition.fail("scaffold", f"no scaffold {scaffold_id!r} in rules/{SCAFFOLD_DIR}/")
+            raise definition.fail(
+                "scaffold", f"no scaffold {scaffold_id!r} in rules/{SCAFFOLD_DIR}/"
+            )
     scaffold = tuple(scaffolds[i] for i in scaffold_ids)
     loaded: list[Clause] = []
     for i, item in enumerate(definition.get("clauses", list)):
@@ -559,7 +565,9 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
         # One clause of the law may allow the same change in several regions ("amides" on
         # either nitrogen): it becomes one clause per region, under one label.
         for region in [regions] if isinstance(regions, str) else regions:
-            loaded.append(_load_clause(_Reader(sub.path, {**item, "region": region}, sub.where), scaffold))
+            loaded.append(
+                _load_clause(_Reader(sub.path, {**item, "region": region}, sub.where), scaffold)
+            )
     clauses = tuple(loaded)
     pairs = [(c.label, c.region) for c in clauses]
     if len(set(pairs)) != len(pairs):
@@ -621,7 +629,9 @@ def _load_rule(path: str, data: Any, scaffolds: Mapping[str, Scaffold]) -> Class
                 Example(
                     smiles=sub.get("smiles", str),
                     why=sub.get("why", str),
-                    clauses=tuple(str(c) for c in clauses_given) if clauses_given is not None else None,
+                    clauses=tuple(str(c) for c in clauses_given)
+                    if clauses_given is not None
+                    else None,
                     match=flag,
                     as_of=sub.date("as_of", None),
                 )
@@ -719,7 +729,9 @@ def load_rules(
         elif kind == "substances":
             for substance in load_substances(name, data, _standard_key):
                 if substance.id in substances:
-                    raise RuleFileError(name, "substances", f"duplicate substance id {substance.id!r}")
+                    raise RuleFileError(
+                        name, "substances", f"duplicate substance id {substance.id!r}"
+                    )
                 substances[substance.id] = substance
     rules: dict[str, ClassRule] = {}
     lists: dict[str, ListRule] = {}
@@ -735,7 +747,9 @@ def load_rules(
     for rule in (*rules.values(), *lists.values()):
         for key in (rule.id, *rule.aliases):
             if key in ids_and_aliases and ids_and_aliases[key] != rule.id:
-                raise RuleFileError(rule.path, "aliases", f"{key!r} is also used by {ids_and_aliases[key]}")
+                raise RuleFileError(
+                    rule.path, "aliases", f"{key!r} is also used by {ids_and_aliases[key]}"
+                )
             ids_and_aliases[key] = rule.id
     digest = hashlib.sha256()
     for name, content in sorted(files):

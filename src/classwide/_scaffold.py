@@ -30,7 +30,7 @@ from rdkit import Chem
 
 from classwide._findings import Difference, Fit, Modification, Verdict
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import Clause, ClassRule, Reading, Region, Scaffold
+from classwide._rules import ClassRule, Clause, Reading, Region, Scaffold
 from classwide._vocabulary import (
     KIND_NOUNS,
     Group,
@@ -82,8 +82,10 @@ class _Outcome:
     generic: bool = False  # "replaced by X": used when no more specific account is as short
 
     def key(self) -> tuple[int, int, int, str]:
-        text = "; ".join(m.description for m in self.modifications) + "|" + "; ".join(
-            d.description for d in self.differences
+        text = (
+            "; ".join(m.description for m in self.modifications)
+            + "|"
+            + "; ".join(d.description for d in self.differences)
         )
         return (len(self.differences), int(self.generic), len(self.modifications), text)
 
@@ -266,7 +268,9 @@ class _Fitter:
         per_atom_options = []
         for map_number in sorted(self.core_names):
             groups = sorted(at_atom.get(map_number, []), key=lambda g: g.root)
-            ones = [r for r in self.scaffold.regions if r.take == "one" and map_number in r.from_atoms]
+            ones = [
+                r for r in self.scaffold.regions if r.take == "one" and map_number in r.from_atoms
+            ]
             per_atom_options.append(list(self._assign(map_number, ones, groups)))
         for combination in itertools.product(*per_atom_options):
             assigned: dict[str, Group | None] = {}
@@ -307,7 +311,8 @@ class _Fitter:
                                 Difference(
                                     "core",
                                     f"{self._describe_substituent(group)} on "
-                                    f"{self.core_names[map_number]}: not a change any clause allows",
+                                    f"{self.core_names[map_number]}: "
+                                    "not a change any clause allows",
                                     tuple(sorted(group.atoms)),
                                 ),
                             )
@@ -372,7 +377,9 @@ class _Fitter:
             labels = tuple(sorted({c.label for c in allowed}))
             return _Outcome(
                 modifications=(
-                    Modification(region.id, labels, f"{what} on {place} ({', '.join(labels)})", atoms),
+                    Modification(
+                        region.id, labels, f"{what} on {place} ({', '.join(labels)})", atoms
+                    ),
                 ),
                 atoms=group.atoms,
             )
@@ -454,7 +461,9 @@ class _Fitter:
                 _Outcome(
                     differences=(
                         Difference(
-                            region.id, f"{region.reference_name} replaced by {name}: {why}", atoms,
+                            region.id,
+                            f"{region.reference_name} replaced by {name}: {why}",
+                            atoms,
                             tried,
                         ),
                     ),
@@ -471,8 +480,9 @@ class _Fitter:
                 if not other.differences:
                     also |= {c for m in other.modifications for c in m.clauses} - used
                     also |= set(other.also)
-            best = _Outcome(best.modifications, best.differences, best.atoms, best.sub_regions,
-                            frozenset(also))
+            best = _Outcome(
+                best.modifications, best.differences, best.atoms, best.sub_regions, frozenset(also)
+            )
         return best
 
     def _skeleton_outcomes(
@@ -524,7 +534,9 @@ class _Fitter:
                         for c in substituting
                         if substituent_allowed(self.cache.kinds(piece), c.substitute)
                     ]
-                    parts.append(self._substituent_outcome(region, piece, allowed, list(substituting)))
+                    parts.append(
+                        self._substituent_outcome(region, piece, allowed, list(substituting))
+                    )
                 combined = _combine(parts, group.atoms)
                 yield _Outcome(
                     combined.modifications,
@@ -614,7 +626,9 @@ def fit_rule(
             fit = replace(fit, reference_is_member=True)
         rank = (fit.verdict is not Verdict.MATCH, not fit.core_found, len(fit.differences))
         if best is None or rank < (
-            best.verdict is not Verdict.MATCH, not best.core_found, len(best.differences)
+            best.verdict is not Verdict.MATCH,
+            not best.core_found,
+            len(best.differences),
         ):
             best = fit
     assert best is not None

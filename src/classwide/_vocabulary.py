@@ -150,9 +150,7 @@ def is_ether(mol: Chem.Mol, group: Group) -> bool:
     if not oxygens or any(a.GetTotalNumHs() for a in oxygens):
         return False
     # An oxygen must sit between two carbons (no peroxide, no O at the end of the chain).
-    return all(
-        sum(1 for n in a.GetNeighbors() if n.GetAtomicNum() == _C) == 2 for a in oxygens
-    )
+    return all(sum(1 for n in a.GetNeighbors() if n.GetAtomicNum() == _C) == 2 for a in oxygens)
 
 
 def is_ester(mol: Chem.Mol, group: Group) -> bool:
@@ -212,13 +210,17 @@ def is_cyano(mol: Chem.Mol, group: Group) -> bool:
     if root.GetAtomicNum() != _C or len(group.atoms) != 2:
         return False
     (other,) = group.atoms - {group.root}
-    return mol.GetAtomWithIdx(other).GetAtomicNum() == _N and bond_order(mol, group.root, other) == 3
+    return (
+        mol.GetAtomWithIdx(other).GetAtomicNum() == _N and bond_order(mol, group.root, other) == 3
+    )
 
 
 def is_oxo(mol: Chem.Mol, group: Group) -> bool:
     """=O on the skeleton (a ketone or lactam carbonyl)."""
     root = mol.GetAtomWithIdx(group.root)
-    return len(group.atoms) == 1 and root.GetAtomicNum() == _O and not _single_attachment(mol, group)
+    return (
+        len(group.atoms) == 1 and root.GetAtomicNum() == _O and not _single_attachment(mol, group)
+    )
 
 
 def is_n_oxide(mol: Chem.Mol, group: Group) -> bool:
@@ -300,7 +302,9 @@ def is_phosphoryl(mol: Chem.Mol, group: Group) -> bool:
     return _double_bonded_root(mol, group, _P, _O, count=1)
 
 
-def _double_bonded_root(mol: Chem.Mol, group: Group, element: int, partner: int, count: int) -> bool:
+def _double_bonded_root(
+    mol: Chem.Mol, group: Group, element: int, partner: int, count: int
+) -> bool:
     root = mol.GetAtomWithIdx(group.root)
     if root.GetAtomicNum() != element or root.GetIsAromatic() or not _single_attachment(mol, group):
         return False
@@ -337,8 +341,19 @@ SUBSTITUENT_KINDS: dict[str, SubstituentTest] = {
     "ring-bearing": contains_ring,
 }
 ALLOWABLE_SUBSTITUENT_KINDS = frozenset(
-    {"hydroxyl", "halo", "nitro", "amino", "alkyl", "alkenyl", "haloalkyl", "alkoxyl", "ether",
-     "ester", "any"}
+    {
+        "hydroxyl",
+        "halo",
+        "nitro",
+        "amino",
+        "alkyl",
+        "alkenyl",
+        "haloalkyl",
+        "alkoxyl",
+        "ether",
+        "ester",
+        "any",
+    }
 )
 KIND_NOUNS = {
     "hydroxyl": "hydroxyl group",
@@ -458,9 +473,7 @@ def is_monocycle(
     return True
 
 
-def substituents_of(
-    mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[int]
-) -> list[Group]:
+def substituents_of(mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[int]) -> list[Group]:
     """Split ``within`` minus ``skeleton`` into groups, each bonded to one skeleton atom.
 
     A piece bonded to the skeleton by two or more bonds (a fused ring) is returned as a
@@ -511,7 +524,9 @@ REPLACEMENT_KINDS: dict[str, ReplacementTest] = {
     "any": is_any,
 }
 REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
-    "monocycle": frozenset({"aromatic", "hetero", "dioxole_as_substituent", "benzene_substituents"}),
+    "monocycle": frozenset(
+        {"aromatic", "hetero", "dioxole_as_substituent", "benzene_substituents"}
+    ),
 }
 
 
@@ -550,8 +565,11 @@ def group_smiles(mol: Chem.Mol, group: Group) -> str:
     for i in keep + [group.anchor]:
         for bond in mol.GetAtomWithIdx(i).GetBonds():
             j = bond.GetOtherAtomIdx(i)
-            if j in index and i < j and not (i == group.anchor and j != group.root) and not (
-                j == group.anchor and i != group.root
+            if (
+                j in index
+                and i < j
+                and not (i == group.anchor and j != group.root)
+                and not (j == group.anchor and i != group.root)
             ):
                 rw.AddBond(index[i], index[j], bond.GetBondType())
                 if bond.GetIsAromatic():

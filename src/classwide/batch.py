@@ -69,7 +69,9 @@ class RecordTimeout(Exception):
 _process_cache: dict[tuple, tuple[RuleSet, Prefilter | None]] = {}
 
 
-def _rules_and_prefilter(job: Job, rules: RuleSet | None = None) -> tuple[RuleSet, Prefilter | None]:
+def _rules_and_prefilter(
+    job: Job, rules: RuleSet | None = None
+) -> tuple[RuleSet, Prefilter | None]:
     """Rules and prefilter for a job, compiled once per process (never pickled)."""
     key = (job.rule_texts, job.prefilter, id(rules))
     if key not in _process_cache:
@@ -95,7 +97,10 @@ class _Alarm:
     def usable(self) -> bool:
         here = (os.getpid(), threading.get_ident())
         if self._usable is None or self._usable[:2] != here:
-            ok = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            ok = (
+                hasattr(signal, "setitimer")
+                and threading.current_thread() is threading.main_thread()
+            )
             self._usable = (*here, ok)
         return self._usable[2]
 
@@ -203,9 +208,13 @@ def _serialize(record: Classification, job: Job) -> str:
         _templates.clear()
         _templates[key] = (head, middle, tail)
     head, middle, tail = _templates[key]
-    return head + json.dumps(record.id, ensure_ascii=False) + middle + json.dumps(
-        record.input, ensure_ascii=False
-    ) + tail
+    return (
+        head
+        + json.dumps(record.id, ensure_ascii=False)
+        + middle
+        + json.dumps(record.input, ensure_ascii=False)
+        + tail
+    )
 
 
 def _classify_one(
@@ -218,8 +227,15 @@ def _classify_one(
     try:
         _ALARM.arm(job.limits.seconds_per_record)
         return classify_record(
-            record.text, record.id, job.codes, job.day, rules, error=error,
-            limits=job.limits, names=job.names, resolved=found,
+            record.text,
+            record.id,
+            job.codes,
+            job.day,
+            rules,
+            error=error,
+            limits=job.limits,
+            names=job.names,
+            resolved=found,
         )
     except RecordTimeout:
         return error_record(
@@ -227,11 +243,14 @@ def _classify_one(
         )
 
 
-def error_record(record: InputRecord, error: str, job: Job, rules: RuleSet | None = None) -> Classification:
+def error_record(
+    record: InputRecord, error: str, job: Job, rules: RuleSet | None = None
+) -> Classification:
     """The record of an input that could not be decided, with a one-line reason."""
     version = (rules or _rules_and_prefilter(job)[0]).version
-    return Classification(record.id, record.text or "", error, None, (), version,
-                          job.day.isoformat(), "smiles")
+    return Classification(
+        record.id, record.text or "", error, None, (), version, job.day.isoformat(), "smiles"
+    )
 
 
 def _out_of_scope(
@@ -239,8 +258,17 @@ def _out_of_scope(
 ) -> Classification:
     """The record of a structure the prefilter proved no rule can apply to."""
     verdicts = _nothing_applies(tuple(codes))
-    return Classification(record.id, record.text or "", None, None, verdicts, rules.version,
-                          day.isoformat(), "smiles", "prefilter")
+    return Classification(
+        record.id,
+        record.text or "",
+        None,
+        None,
+        verdicts,
+        rules.version,
+        day.isoformat(),
+        "smiles",
+        "prefilter",
+    )
 
 
 @lru_cache(maxsize=16)
@@ -389,7 +417,11 @@ def _on_processes(chunks: Iterator, job: Job, workers: int, *, raw: bool) -> Ite
                 for suspect in pending:
                     outputs = list(_isolate(pool, job, _records(suspect)))
                     if raw:
-                        yield "".join(t for t, _ in outputs), len(outputs), sum(e for _, e in outputs)
+                        yield (
+                            "".join(t for t, _ in outputs),
+                            len(outputs),
+                            sum(e for _, e in outputs),
+                        )
                     else:
                         yield from outputs
                 continue
@@ -414,7 +446,9 @@ def _isolate(pool: _Pool, job: Job, chunk: list[InputRecord]) -> Iterator[Classi
             yield from future.result(timeout=_chunk_timeout(job, [record]))
         except BrokenProcessPool:
             pool.replace()
-            yield _as_output(error_record(record, "the worker process died on this record", job), job)
+            yield _as_output(
+                error_record(record, "the worker process died on this record", job), job
+            )
         except FutureTimeout:
             pool.replace()
             message = f"timeout: over {job.limits.seconds_per_record:g} s on this record"

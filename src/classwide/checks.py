@@ -13,7 +13,9 @@ def example_failure(rule: ClassRule, example: Example) -> str | None:
     parent = standardize(parse_structure(example.smiles))
     fit = fit_rule(parent.mol, rule, example.as_of)
     member = fit.verdict is Verdict.MATCH
-    where = f"{rule.path}: {'match' if example.match else 'no_match'} {example.smiles} ({example.why})"
+    where = (
+        f"{rule.path}: {'match' if example.match else 'no_match'} {example.smiles} ({example.why})"
+    )
     if member != example.match:
         return f"{where}: engine says {'member' if member else 'not a member'}: {fit.explanation()}"
     if member and example.clauses is not None and set(example.clauses) != set(fit.clauses):
@@ -35,6 +37,7 @@ def run_rule_examples(rules: RuleSet) -> list[str]:
             fit = fit_scaffold(parent.mol, scaffold, rule.clauses)
             if fit.differences or fit.modifications or not fit.core_found:
                 failures.append(
-                    f"{rule.path}: reference {scaffold.reference_name} does not fit scaffold {scaffold.id}"
+                    f"{rule.path}: reference {scaffold.reference_name} "
+                    f"does not fit scaffold {scaffold.id}"
                 )
     return failures

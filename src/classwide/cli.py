@@ -12,8 +12,8 @@ import itertools
 import json
 import sys
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -107,8 +107,10 @@ def _print_record(record: Classification) -> None:
             state = "applies" if match.applies else f"does not apply ({match.reason})"
             clauses = f" [{', '.join(match.clauses)}]" if match.clauses else ""
             out.print(
-                escape(f"  {match.kind} {match.rule}{clauses} {state}; since {match.since} "
-                       f"({match.instrument})"),
+                escape(
+                    f"  {match.kind} {match.rule}{clauses} {state}; since {match.since} "
+                    f"({match.instrument})"
+                ),
                 highlight=False,
             )
             out.print(escape(f"    {match.explanation}"), highlight=False)
@@ -118,8 +120,10 @@ def _print_record(record: Classification) -> None:
             would = "in" if note.class_match_would_be else "outside"
             out.print(
                 "  [yellow]review[/] "
-                + escape(f"{note.rule}: under the reading '{note.reading}' ({note.alternative}) "
-                         f"it would be {would} the class, status {note.status_would_be.value}"),
+                + escape(
+                    f"{note.rule}: under the reading '{note.reading}' ({note.alternative}) "
+                    f"it would be {would} the class, status {note.status_would_be.value}"
+                ),
                 highlight=False,
             )
 
@@ -135,27 +139,37 @@ def screen_command(
     ] = "jsonl",
     jurisdiction: JurisdictionOpt = None,
     as_of: AsOfOpt = None,
-    smiles_col: Annotated[str, typer.Option("--smiles-col", help="SMILES column of CSV/TSV.")] = "smiles",
+    smiles_col: Annotated[
+        str, typer.Option("--smiles-col", help="SMILES column of CSV/TSV.")
+    ] = "smiles",
     id_col: Annotated[
         Optional[str], typer.Option("--id-col", help="Id column (CSV/TSV) or SD property.")  # noqa: UP007
     ] = None,
     name_col: Annotated[
         Optional[str],  # noqa: UP007
-        typer.Option("--name-col", help="CSV/TSV column of names or CAS numbers, instead of SMILES."),
+        typer.Option(
+            "--name-col", help="CSV/TSV column of names or CAS numbers, instead of SMILES."
+        ),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes (0: all cores).")] = 0,
     full: Annotated[
         bool,
-        typer.Option("--full", help="Decide every record on its standardised parent (no prefilter)."),
+        typer.Option(
+            "--full", help="Decide every record on its standardised parent (no prefilter)."
+        ),
     ] = False,
     dask: Annotated[
         Optional[str],  # noqa: UP007
-        typer.Option("--dask", help="Run on Dask: 'local' or a scheduler address (tcp://host:8786)."),
+        typer.Option(
+            "--dask", help="Run on Dask: 'local' or a scheduler address (tcp://host:8786)."
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted -o file from its last record.")
     ] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record had an error.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any record had an error.")
+    ] = False,
     rules: RulesOpt = None,
 ) -> None:
     """Classify every record of one or more files, one output record per input record."""
@@ -174,8 +188,10 @@ def screen_command(
         raise _fail(exc, exit_code_for(exc)) from None
 
     done = completed_records(str(output), fmt) if resume and output else 0
-    raw = fmt != "table" and name_col is None and all(
-        detect_format(path) in ("smiles", "inchi") for path in inputs
+    raw = (
+        fmt != "table"
+        and name_col is None
+        and all(detect_format(path) in ("smiles", "inchi") for path in inputs)
     )
     errors = written = 0
     table_rows: list[Classification] = []
@@ -196,8 +212,11 @@ def screen_command(
             stream = sys.stdout
         writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes, header=not done)
         options = dict(
-            rules=rule_set, extra_rules=rules or (), workers=resolve_workers(workers),
-            prefilter=not full, dask=dask,
+            rules=rule_set,
+            extra_rules=rules or (),
+            workers=resolve_workers(workers),
+            prefilter=not full,
+            dask=dask,
         )
         if raw:
             # SMILES lines: whole blocks of text go to the workers, output text comes back.
@@ -205,8 +224,12 @@ def screen_command(
         else:
             records = itertools.islice(itertools.chain.from_iterable(streams), done, None)
             results = screen(
-                records, codes, day, names=name_col is not None,
-                fmt=None if fmt == "table" else fmt, **options,
+                records,
+                codes,
+                day,
+                names=name_col is not None,
+                fmt=None if fmt == "table" else fmt,
+                **options,
             )
         progress = _Progress(streams, done) if err.is_terminal else None
         try:
@@ -306,8 +329,11 @@ def _raw_chunks(streams: list[RecordStream], skip: int) -> Iterator[RawChunk]:
 
 
 def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
-    table = Table(title=f"classwide screen (law as of {records[0].as_of if records else '-'})",
-                  show_lines=False, expand=False)
+    table = Table(
+        title=f"classwide screen (law as of {records[0].as_of if records else '-'})",
+        show_lines=False,
+        expand=False,
+    )
     table.add_column("id", overflow="fold", max_width=28)
     for code in codes:
         table.add_column(code, no_wrap=True)
@@ -330,10 +356,12 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
                 reasons.append(f"{verdict.jurisdiction}: {verdict.near_misses[0].reason}")
             if verdict.review:
                 reasons.append(
-                    f"{verdict.jurisdiction} review: " + ", ".join(r.reading for r in verdict.review)
+                    f"{verdict.jurisdiction} review: "
+                    + ", ".join(r.reading for r in verdict.review)
                 )
-        table.add_row(escape(record.id), *cells,
-                      escape(" | ".join(dict.fromkeys(reasons)) or "no class core"))
+        table.add_row(
+            escape(record.id), *cells, escape(" | ".join(dict.fromkeys(reasons)) or "no class core")
+        )
     Console(width=160).print(table)
 
 
@@ -360,8 +388,13 @@ def rules_command(
         if failures:
             raise typer.Exit(EXIT_STRICT_FAILED)
     if as_json:
-        typer.echo(json.dumps({"rules_version": rule_set.version, "rules": rule_set.summaries()},
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {"rules_version": rule_set.version, "rules": rule_set.summaries()},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"classwide rules {rule_set.version}")
     for name in ("id", "jurisdiction", "kind", "title", "citation", "effective"):
@@ -372,10 +405,12 @@ def rules_command(
             periods = f"{len(dates)} entries, from {dates[0]} to {dates[-1]} (see --json)"
         else:
             periods = "\n".join(
-                f"{p['from']} - {p['until'] or 'in force'}: {p['instrument']}" for p in item["effective"]
+                f"{p['from']} - {p['until'] or 'in force'}: {p['instrument']}"
+                for p in item["effective"]
             )
-        table.add_row(item["id"], item["jurisdiction"], item["kind"], item["title"], item["citation"],
-                      periods)
+        table.add_row(
+            item["id"], item["jurisdiction"], item["kind"], item["title"], item["citation"], periods
+        )
     Console(width=160).print(table)
 
 
@@ -420,8 +455,14 @@ def audit(
         table.add_column(name, overflow="fold")
     for entry in log.entries(limit or None):
         row = entry.to_dict()
-        table.add_row(str(row["id"]), row["time"][:19], row["kind"], escape(row["input"][:60]),
-                      escape(json.dumps(row["verdicts"])), row["rules_version"])
+        table.add_row(
+            str(row["id"]),
+            row["time"][:19],
+            row["kind"],
+            escape(row["input"][:60]),
+            escape(json.dumps(row["verdicts"])),
+            row["rules_version"],
+        )
     Console(width=160).print(table)
 
 

@@ -61,7 +61,10 @@ def detect_format(path: str) -> str:
     suffix = Path(name).suffix
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
-        raise UnsupportedFormatError(f"{path}: unknown input format {suffix or '(none)'} (known: {known}, each may end in .gz)")
+        raise UnsupportedFormatError(
+            f"{path}: unknown input format {suffix or '(none)'} "
+            f"(known: {known}, each may end in .gz)"
+        )
     return FORMATS[suffix]
 
 
@@ -184,7 +187,9 @@ class RawChunk:
     text: str
 
 
-def raw_smiles_chunks(handle: TextIO, *, first: int = 1, block: int = 1 << 16) -> Iterator[RawChunk]:
+def raw_smiles_chunks(
+    handle: TextIO, *, first: int = 1, block: int = 1 << 16
+) -> Iterator[RawChunk]:
     """Cut a SMILES-line file into chunks of whole lines without looking at each line.
 
     The process that reads the input then does almost nothing: workers split the lines,
@@ -296,8 +301,15 @@ def flat_fields(record: Classification, jurisdictions: Sequence[str]) -> dict[st
     for code in jurisdictions:
         verdict = verdicts.get(code)
         if verdict is None:
-            out.update({f"{code}_status": "", f"{code}_rules": "", f"{code}_clauses": "",
-                        f"{code}_explanation": "", f"{code}_review": ""})
+            out.update(
+                {
+                    f"{code}_status": "",
+                    f"{code}_rules": "",
+                    f"{code}_clauses": "",
+                    f"{code}_explanation": "",
+                    f"{code}_review": "",
+                }
+            )
             continue
         applying = [m for m in verdict.matches if m.applies]
         explanation = "; ".join(m.explanation for m in applying) or "; ".join(

@@ -58,9 +58,10 @@ class ServiceLimits:
 class CheckRequest(BaseModel):
     """One structure to decide."""
 
-    structure: str = Field(..., description="SMILES, InChI, MOL block, name or CAS number",
-                           max_length=200_000)
-    jurisdictions: list[str] | None = Field(None, description="codes, e.g. [\"US\", \"CN\"]")
+    structure: str = Field(
+        ..., description="SMILES, InChI, MOL block, name or CAS number", max_length=200_000
+    )
+    jurisdictions: list[str] | None = Field(None, description='codes, e.g. ["US", "CN"]')
     as_of: dt.date | None = Field(None, description="the day whose law applies (default today)")
     depict: bool = Field(False, description="add an SVG drawing per jurisdiction")
 
@@ -153,19 +154,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def check(body: CheckRequest) -> dict[str, Any]:
         """Decide one structure (SMILES, InChI, MOL block, name or CAS number)."""
         record = classify(
-            body.structure, body.jurisdictions, body.as_of, rules=settings.rules,
+            body.structure,
+            body.jurisdictions,
+            body.as_of,
+            rules=settings.rules,
             limits=limits.core(),
         )
         out = record.to_dict()
         audit.record(
-            kind="check", text=body.structure, standardized=record.standardized,
+            kind="check",
+            text=body.structure,
+            standardized=record.standardized,
             verdicts={v.jurisdiction: v.status.value for v in record.jurisdictions},
-            error=None, as_of=record.as_of, rules_version=record.rules_version,
+            error=None,
+            as_of=record.as_of,
+            rules_version=record.rules_version,
         )
         if body.depict and record.standardized:
             out["depictions"] = {
-                v.jurisdiction: {"svg": draw_svg(record.standardized, v),
-                                 "legend": highlights(v)[1]}
+                v.jurisdiction: {
+                    "svg": draw_svg(record.standardized, v),
+                    "legend": highlights(v)[1],
+                }
                 for v in record.jurisdictions
             }
         return out
@@ -189,8 +199,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         while chunk := await file.read(1 << 20):
             data.extend(chunk)
             if len(data) > limits.max_upload_bytes:
-                return _error(413, "too_large", f"upload over {limits.max_upload_bytes} bytes",
-                              "max_upload_bytes")
+                return _error(
+                    413,
+                    "too_large",
+                    f"upload over {limits.max_upload_bytes} bytes",
+                    "max_upload_bytes",
+                )
         job = jobs.submit(name, bytes(data), codes, day, smiles_col, id_col)
         return job.to_dict()
 
@@ -225,11 +239,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 continue
             item = substance.to_dict()
             item["listings"] = [
-                {"rule": lst.id, "jurisdiction": lst.jurisdiction, "since": e.since.isoformat(),
-                 "until": e.until.isoformat() if e.until else None,
-                 "schedule": e.schedule or lst.schedule, "list": e.list_name or lst.list_name,
-                 "verified": e.verified}
-                for lst in settings.rules.lists for e in lst.entries
+                {
+                    "rule": lst.id,
+                    "jurisdiction": lst.jurisdiction,
+                    "since": e.since.isoformat(),
+                    "until": e.until.isoformat() if e.until else None,
+                    "schedule": e.schedule or lst.schedule,
+                    "list": e.list_name or lst.list_name,
+                    "verified": e.verified,
+                }
+                for lst in settings.rules.lists
+                for e in lst.entries
                 if e.substance.id == substance.id
             ]
             found.append(item)

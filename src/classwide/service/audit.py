@@ -58,8 +58,19 @@ class AuditEntry(_Base):
         }
 
 
-COLUMNS = ["id", "time", "kind", "input", "input_sha256", "standardized", "verdicts", "error",
-           "as_of", "rules_version", "job_id"]
+COLUMNS = [
+    "id",
+    "time",
+    "kind",
+    "input",
+    "input_sha256",
+    "standardized",
+    "verdicts",
+    "error",
+    "as_of",
+    "rules_version",
+    "job_id",
+]
 
 
 def default_url() -> str:
@@ -93,7 +104,7 @@ class AuditLog:
     ) -> int:
         """Store one entry; return its id."""
         entry = AuditEntry(
-            time=dt.datetime.now(dt.timezone.utc),
+            time=dt.datetime.now(dt.UTC),
             kind=kind,
             input=text,
             input_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

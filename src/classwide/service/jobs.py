@@ -39,7 +39,7 @@ class Job:
     records: int = 0
     errors: int = 0
     message: str | None = None
-    created: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+    created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
 
     def results_path(self, fmt: str) -> Path:
         """Where the records are written."""
@@ -58,8 +58,11 @@ class Job:
             "errors": self.errors,
             "message": self.message,
             "created": self.created,
-            "results": {fmt: f"/api/v1/jobs/{self.id}/results?format={fmt}"
-                        for fmt in ("jsonl", "csv")} if self.state == "done" else None,
+            "results": {
+                fmt: f"/api/v1/jobs/{self.id}/results?format={fmt}" for fmt in ("jsonl", "csv")
+            }
+            if self.state == "done"
+            else None,
         }
 
 
@@ -76,8 +79,13 @@ class JobManager:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classwide-job")
 
     def submit(
-        self, filename: str, data: bytes, codes: tuple[str, ...], day: dt.date,
-        smiles_col: str, id_col: str | None,
+        self,
+        filename: str,
+        data: bytes,
+        codes: tuple[str, ...],
+        day: dt.date,
+        smiles_col: str,
+        id_col: str | None,
     ) -> Job:
         """Store an upload and queue it; refuse one over the record limit."""
         job_id = uuid.uuid4().hex[:16]
@@ -104,13 +112,16 @@ class JobManager:
     def _run(self, job: Job, path: Path, smiles_col: str, id_col: str | None) -> None:
         job.state = "running"
         try:
-            with read_records(str(path), smiles_col=smiles_col, id_col=id_col) as records, \
-                    open(job.results_path("jsonl"), "w", encoding="utf-8") as jsonl, \
-                    open(job.results_path("csv"), "w", encoding="utf-8", newline="") as csv_out:
+            with (
+                read_records(str(path), smiles_col=smiles_col, id_col=id_col) as records,
+                open(job.results_path("jsonl"), "w", encoding="utf-8") as jsonl,
+                open(job.results_path("csv"), "w", encoding="utf-8", newline="") as csv_out,
+            ):
                 json_writer = Writer(jsonl, "jsonl", job.codes)
                 csv_writer = Writer(csv_out, "csv", job.codes)
-                for record in screen(records, job.codes, job.day, rules=self.rules,
-                                     limits=self.limits.core()):
+                for record in screen(
+                    records, job.codes, job.day, rules=self.rules, limits=self.limits.core()
+                ):
                     if job.records >= self.limits.max_records_per_job:
                         raise _too_many(job.records + 1, self.limits.max_records_per_job)
                     json_writer.write(record)
@@ -125,9 +136,13 @@ class JobManager:
         except Exception as exc:  # noqa: BLE001 - a job must end in a state, never vanish
             job.state, job.message = "failed", f"{type(exc).__name__}: {exc}"
         self.audit.record(
-            kind="job", text=f"{job.filename} ({job.records} records)", standardized=None,
+            kind="job",
+            text=f"{job.filename} ({job.records} records)",
+            standardized=None,
             verdicts={"records": job.records, "errors": job.errors, "state": job.state},
-            error=job.message, as_of=job.day.isoformat(), rules_version=self.rules.version,
+            error=job.message,
+            as_of=job.day.isoformat(),
+            rules_version=self.rules.version,
             job_id=job.id,
         )
 
