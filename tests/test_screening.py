@@ -222,3 +222,38 @@ def test_every_record_serialises_the_same_in_the_worker_and_here():
     objects = list(screen(records, CODES, DAY))
     texts = list(screen(records, CODES, DAY, fmt="jsonl"))
     assert [serialize(r, "jsonl", CODES) for r in objects] == [t for t, _ in texts]
+
+
+def test_progress_bar_counts_records_and_bytes():
+    """The bar reports records, records/s and position; it writes to standard error only."""
+    import io as _io
+
+    from rich.console import Console
+
+    import classwide.cli as cli_module
+
+    class FakeStream:
+        total_bytes = 1000
+
+        def __init__(self):
+            self.position = 0
+
+        def bytes_read(self):
+            return self.position
+
+    stream = FakeStream()
+    original = cli_module.err
+    sink = _io.StringIO()
+    cli_module.err = Console(file=sink, force_terminal=True, width=120)
+    try:
+        progress = cli_module._Progress([stream], done=0)
+        for _ in range(5):
+            stream.position += 200
+            progress.advance(10)
+            time.sleep(0.21)
+        progress.stop()
+    finally:
+        cli_module.err = original
+    text = sink.getvalue()
+    assert "50 records" in text and "records/s" in text
+    assert progress.bar.tasks[0].completed == 1000

@@ -127,6 +127,7 @@ class MolCache:
         self._kinds: dict[Group, tuple[str, ...]] = {}
         self.core_matches: dict[int, tuple[tuple[int, ...], ...]] = {}
         self.cuts: dict[tuple, tuple] = {}
+        self.assignments: dict[tuple, tuple] = {}
 
     def smiles(self, group: Group) -> str:
         if group not in self._smiles:
@@ -262,22 +263,12 @@ class _Fitter:
             self.cache.cuts[key] = self._cut(match, map_of)
         core_diffs, at_atom, closed_at, bridged = self.cache.cuts[key]
         self._map_of_atom = map_of
-        core_region_atoms = {
-            r.id: frozenset(a for a in match if map_of[a] in r.shows) for r in self.scaffold.regions
-        }
-        per_atom_options = []
-        for map_number in sorted(self.core_names):
-            groups = sorted(at_atom.get(map_number, []), key=lambda g: g.root)
-            ones = [
-                r for r in self.scaffold.regions if r.take == "one" and map_number in r.from_atoms
-            ]
-            per_atom_options.append(list(self._assign(map_number, ones, groups)))
-        for combination in itertools.product(*per_atom_options):
-            assigned: dict[str, Group | None] = {}
-            leftovers: list[tuple[int, Group]] = []
-            for one_assignment, rest in combination:
-                assigned.update(one_assignment)
-                leftovers.extend(rest)
+        if key not in self.cache.assignments:
+            # Which group goes to which region depends on the molecule and the scaffold
+            # only: every rule and reading on this scaffold shares the list.
+            self.cache.assignments[key] = self._assignments(match, map_of, at_atom)
+        core_region_atoms, combinations = self.cache.assignments[key]
+        for assigned, leftovers in combinations:
             outcomes: list[_Outcome] = [_Outcome(differences=tuple(core_diffs))]
             for region in self.scaffold.regions:
                 if region.take == "bridge":
@@ -319,6 +310,29 @@ class _Fitter:
                         )
                     )
             yield _combine(outcomes)
+
+    def _assignments(
+        self, match: tuple[int, ...], map_of: dict[int, int], at_atom: dict[int, list[Group]]
+    ) -> tuple[dict[str, frozenset[int]], list[tuple[dict[str, Group | None], list]]]:
+        core_region_atoms = {
+            r.id: frozenset(a for a in match if map_of[a] in r.shows) for r in self.scaffold.regions
+        }
+        per_atom_options = []
+        for map_number in sorted(self.core_names):
+            groups = sorted(at_atom.get(map_number, []), key=lambda g: g.root)
+            ones = [
+                r for r in self.scaffold.regions if r.take == "one" and map_number in r.from_atoms
+            ]
+            per_atom_options.append(list(self._assign(map_number, ones, groups)))
+        combinations = []
+        for combination in itertools.product(*per_atom_options):
+            assigned: dict[str, Group | None] = {}
+            leftovers: list[tuple[int, Group]] = []
+            for one_assignment, rest in combination:
+                assigned.update(one_assignment)
+                leftovers.extend(rest)
+            combinations.append((assigned, leftovers))
+        return core_region_atoms, combinations
 
     @staticmethod
     def _assign(
