@@ -40,6 +40,11 @@ def cas_is_valid(cas: str) -> bool:
     return total % 10 == check
 
 
+def in_span(day: dt.date, start: dt.date, end: dt.date | None) -> bool:
+    """True when ``day`` falls on or after ``start`` and before ``end`` (None: open)."""
+    return start <= day and (end is None or day < end)
+
+
 def parent_key(mol: Chem.Mol) -> str:
     """The index key of a standardised parent: canonical SMILES without stereo."""
     return Chem.MolToSmiles(mol, isomericSmiles=False)
@@ -98,7 +103,7 @@ class ListEntry:
 
     def in_force(self, day: dt.date) -> bool:
         """True when the listing applies on ``day``."""
-        return self.since <= day and (self.until is None or day < self.until)
+        return in_span(day, self.since, self.until)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,15 @@ from typing import Any
 import yaml
 from rdkit import Chem, rdBase
 
-from classwide._lists import ListEntry, ListRule, Substance, load_list, load_substances, parent_key
+from classwide._lists import (
+    ListEntry,
+    ListRule,
+    Substance,
+    in_span,
+    load_list,
+    load_substances,
+    parent_key,
+)
 from classwide._vocabulary import (
     ALLOWABLE_SUBSTITUENT_KINDS,
     REPLACEMENT_KINDS,
@@ -164,7 +172,7 @@ class Period:
 
     def contains(self, day: dt.date) -> bool:
         """True when ``day`` falls in the period."""
-        return self.start <= day and (self.end is None or day < self.end)
+        return in_span(day, self.start, self.end)
 
 
 @dataclass(frozen=True)
