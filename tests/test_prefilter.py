@@ -105,6 +105,8 @@ def test_ordinary_compounds_are_settled(smiles):
         "CCC(=O)OC(=O)CC",  # propionic anhydride: a listed heavy formula
         "O=C1CCNCC1",  # 4-piperidone
         "C" * 1500,  # too large: the full path says so
+        "*",  # no heavy atom: an error on the full path
+        "[*]CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # a dummy atom
         "[2H]C([2H])([2H])C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # hydrogens written as atoms
     ],
 )

@@ -192,8 +192,9 @@ class Prefilter:
             return False
         with rdBase.BlockLogs():
             mol = Chem.MolFromSmiles(smiles, self._params)
-            if mol is None or mol.GetNumHeavyAtoms() > self.limits.max_heavy_atoms:
-                return False  # the full path reports the error, with its reason
+            heavy = mol.GetNumHeavyAtoms() if mol is not None else 0
+            if mol is None or heavy == 0 or heavy > self.limits.max_heavy_atoms or "*" in smiles:
+                return False  # the full path reports the error (or the dummy atom), with its reason
             try:
                 mol.UpdatePropertyCache(strict=True)  # valence errors go to the full path
             except Exception:  # noqa: BLE001 - RDKit raises several kinds

@@ -136,7 +136,7 @@ def run_chunk(job: Job, chunk: list[InputRecord], rules: RuleSet | None = None) 
     out: list = []
     try:
         for record, found in zip(chunk, resolved, strict=True):
-            if quick is not None and record.error is None and quick.out_of_scope(record.text or ""):
+            if quick is not None and record.error is None and _settled(quick, record.text):
                 # Bounded by the size limits, so no alarm is needed; most records end here.
                 settled = _out_of_scope(record, job.codes, job.day, rules)
                 out.append((_serialize(settled, job), False) if job.fmt is not None else settled)
@@ -215,6 +215,14 @@ def _serialize(record: Classification, job: Job) -> str:
         + json.dumps(record.input, ensure_ascii=False)
         + tail
     )
+
+
+def _settled(prefilter: Prefilter, text: str | None) -> bool:
+    """Ask the prefilter; anything it cannot answer goes to the full path."""
+    try:
+        return prefilter.out_of_scope(text or "")
+    except Exception:  # noqa: BLE001 - the full path reports what is wrong with the record
+        return False
 
 
 def _classify_one(
