@@ -183,3 +183,42 @@ def test_screen_with_and_without_prefilter_agree_on_every_status():
             assert a.standardized is None and a.error is None
             assert all(v.status.value == "not_controlled" for v in b.jurisdictions)
     assert settled > 0
+
+
+TOKENS = [
+    "C",
+    "c",
+    "N",
+    "n",
+    "O",
+    "o",
+    "S",
+    "F",
+    "Cl",
+    "Br",
+    "(",
+    ")",
+    "1",
+    "2",
+    "=",
+    "#",
+    "[NH+]",
+    "[O-]",
+    "[nH]",
+    ".",
+    "*",
+    "[2H]",
+    "[Na+]",
+    "[C@@H]",
+    "/",
+    "\\",
+    "%10",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=30).map("".join))
+def test_property_random_strings_settled_only_when_the_full_path_agrees(text):
+    """Fuzz: odd or broken SMILES are settled only if the full path has nothing to say."""
+    if PREFILTER.out_of_scope(text):
+        assert not flagged(text), text
