@@ -25,13 +25,22 @@ DAY = "2026-11-29"
 def flagged(smiles: str) -> bool:
     """Does the full path find a match (applying or not), a reading to review, an error?
 
-    Near-miss diagnostics are not part of the prefilter's promise (see its docstring).
+    Near-miss diagnostics and kekulisation errors are not part of the prefilter's promise
+    (see its docstring and the README).
     """
     try:
         record = classify(smiles, CODES, DAY)
-    except Exception:  # noqa: BLE001 - an error is something to say too
-        return True
+    except Exception as exc:  # noqa: BLE001 - an error is something to say too
+        message = str(exc).lower()
+        return "kekulize" not in message and "marked aromatic" not in message
     return any(v.matches or v.review for v in record.jurisdictions)
+
+
+def test_kekulisation_is_the_one_error_the_prefilter_lets_through():
+    """Documented: a non-kekulisable aromatic record out of scope is settled, not an error."""
+    assert PREFILTER.out_of_scope("c1cccc1")
+    with pytest.raises(Exception, match="kekulize"):
+        classify("c1cccc1")
 
 
 def _variants(smiles: str) -> list[str]:
