@@ -21,6 +21,20 @@ def test_an_extra_definition_file_adds_a_jurisdiction():
     assert rules.version != load_rules().version
 
 
+NITAZENE = [FIXTURES / "nitazene-scaffold.yaml", FIXTURES / "nitazene-class-test.yaml"]
+
+
+def test_a_second_compound_class_is_two_files():
+    """A new scaffold (nitazenes) with variable regions and a ring region: files only."""
+    rules = load_rules(NITAZENE)
+    assert "XX" in rules.jurisdictions()
+    assert run_rule_examples(rules) == []
+    record = classify("CCOc1ccc(Cc2nc3cc([N+](=O)[O-])ccc3n2CCN2CCCC2)cc1", "XX,US", rules=rules)
+    match = record.verdict("XX").class_matches()[0]
+    assert match.clauses == ("a", "b", "d") and match.applies
+    assert record.verdict("US").status.value == "not_controlled"
+
+
 def test_position_specific_clause_reads_the_core_atom_map():
     rules = load_rules([GB])
     at_c3 = classify("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C(=O)OC", "GB", rules=rules)

@@ -108,7 +108,9 @@ class Region:
     id: str
     name: str
     from_atoms: tuple[int, ...]
-    take: str  # "one" (a single group), "all" (every group left), "bridge" (a group joining them)
+    # "one" (a single group), "all" (every group left), "bridge" (a ring closed onto these
+    # atoms by two or more bonds: a cyclic acetal's -CH2CH2-, a cyclic amine's -(CH2)4-)
+    take: str
     reference: str | None  # canonical SMILES with '*', None when the reference has only H
     reference_name: str
     names: str  # which table of group-names.yaml names groups found here
@@ -409,8 +411,8 @@ def _load_region(reader: _Reader, core_maps: set[int] | None) -> Region:
             raise reader.fail("from", f"core atoms {unknown} are not mapped in core.smarts")
         if take == "one" and len(from_atoms) != 1:
             raise reader.fail("from", "a region that takes one group hangs off one core atom")
-        if take == "bridge" and len(from_atoms) < 2:
-            raise reader.fail("from", "a bridge joins two or more core atoms")
+        if take == "bridge" and not from_atoms:
+            raise reader.fail("from", "a bridge is bonded to core atoms")
         at = None
     else:
         from_atoms = ()

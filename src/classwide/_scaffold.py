@@ -104,6 +104,13 @@ def _combine(outcomes: Sequence[_Outcome], atoms: frozenset[int] = frozenset()) 
     return _Outcome(tuple(mods), tuple(diffs), atoms, tuple(subs), frozenset(also))
 
 
+def _replaced(region: Region, name: str, label: str) -> str:
+    """How an allowed replacement reads: a ring closed onto the core reads as such."""
+    if region.take == "bridge":
+        return f"{region.name}: {name} ({label})"
+    return f"{region.reference_name} replaced by {name} ({label})"
+
+
 def _descendants(region: Region) -> list[Region]:
     found = []
     stack = list(region.slots)
@@ -235,7 +242,7 @@ class _Fitter:
                 )
                 touched = sorted({m for m, _, _ in links})
                 bridge = next(
-                    (r for r in bridges if len(touched) >= 2 and set(touched) <= set(r.from_atoms)),
+                    (r for r in bridges if len(links) >= 2 and set(touched) <= set(r.from_atoms)),
                     None,
                 )
                 if bridge is not None:
@@ -451,7 +458,7 @@ class _Fitter:
                                 Modification(
                                     region.id,
                                     (clause.label,),
-                                    f"{region.reference_name} replaced by {name} ({clause.label})",
+                                    _replaced(region, name, clause.label),
                                     atoms,
                                 ),
                             ),
