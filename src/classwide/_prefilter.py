@@ -165,7 +165,7 @@ class Prefilter:
         # One recursive query: RDKit tries every pattern from each atom in one pass. When
         # every pattern holds a nitrogen, each is written from its busiest nitrogen and the
         # query is anchored on nitrogens only (most atoms are then rejected at once).
-        anchored = all(p.startswith("[#7]") for p in self.patterns)
+        anchored = all(re.match(r"\[#7[\];&]", p) for p in self.patterns)
         self.query = Chem.MolFromSmarts(
             ("[#7;" if anchored else "[") + ",".join(f"$({p})" for p in self.patterns) + "]"
         )
