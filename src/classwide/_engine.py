@@ -38,17 +38,17 @@ def _explanation(fit: Fit) -> str:
 
 
 def _clause_since(rule: ClassRule, fit: Fit, start: dt.date) -> dt.date:
-    """A member that needs a later clause (halides of 4-AP, 2023) is covered from its date."""
-    used = {c for m in fit.modifications for c in m.clauses}
-    dates = [c.since for c in rule.clauses if c.label in used and c.since is not None]
-    if dates and len(used) == len({c.label for c in rule.clauses if c.label in used}):
-        # Several clauses may explain one change; the earliest of them decides.
-        per_mod = []
-        for mod in fit.modifications:
-            firsts = [c.since or start for c in rule.clauses if c.label in mod.clauses]
-            per_mod.append(min(firsts) if firsts else start)
-        return max([start, *per_mod])
-    return start
+    """A member that needs a later clause (halides of 4-AP, 2023) is covered from its date.
+
+    Each modification counts from the earliest clause that explains it, and the member
+    from the latest of those.
+    """
+    latest = start
+    for mod in fit.modifications:
+        dates = [c.since or start for c in rule.clauses if c.label in mod.clauses]
+        if dates:
+            latest = max(latest, min(dates))
+    return latest
 
 
 def _near_miss_reason(rule: ClassRule, fit: Fit) -> str:
@@ -71,16 +71,20 @@ def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:
         return False  # a changed core is outside under every reading
     patched: set[str] = set()
     for clause in reading.patch:
-        region = rule.scaffold.region(clause.region)
-        patched.add(region.id)
-        stack = list(region.slots)
-        while stack:
-            slot = stack.pop()
-            patched.add(slot.id)
-            stack.extend(slot.slots)
-        for parent in rule.scaffold.all_regions():
-            if any(s.id == region.id for s in parent.slots):
-                patched.add(parent.id)
+        for scaffold in rule.scaffolds:
+            try:
+                region = scaffold.region(clause.region)
+            except KeyError:
+                continue  # the clause's region belongs to another reference form
+            patched.add(region.id)
+            stack = list(region.slots)
+            while stack:
+                slot = stack.pop()
+                patched.add(slot.id)
+                stack.extend(slot.slots)
+            for parent in scaffold.all_regions():
+                if any(s.id == region.id for s in parent.slots):
+                    patched.add(parent.id)
     return bool(touched & patched)
 
 
