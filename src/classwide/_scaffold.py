@@ -135,6 +135,7 @@ class MolCache:
         self.core_matches: dict[int, tuple[tuple[int, ...], ...]] = {}
         self.cuts: dict[tuple, tuple] = {}
         self.assignments: dict[tuple, tuple] = {}
+        self.distinct: dict[tuple, list] = {}
 
     def smiles(self, group: Group) -> str:
         if group not in self._smiles:
@@ -166,6 +167,9 @@ class _Fitter:
         self.memo: dict[tuple, _Outcome] = {}
         self.core_names = dict(scaffold.core_atoms)
         self._map_of_atom: dict[int, int] = {}
+        # Core positions that a clause names ("at the 4-position"): symmetric matches that
+        # put different atoms there decide differently, so both are kept.
+        self.positions = sorted({m for c in clauses for m in c.at})
 
     # -- the whole structure -----------------------------------------------------------------
 
@@ -179,10 +183,7 @@ class _Fitter:
         if not matches:
             return self._absent()
         best: tuple[tuple[int, int, int, str], _Outcome, dict[int, int]] | None = None
-        for match in sorted(matches):
-            map_of = {
-                match[q]: m for m, q in self.scaffold.core_map_to_query
-            }  # mol atom -> core map number
+        for match, map_of in self._distinct(matches):
             for outcome in self._decompositions(match, map_of):
                 key = outcome.key()
                 if best is None or key < best[0]:
@@ -197,6 +198,39 @@ class _Fitter:
             core_found=True,
             also=tuple(sorted(outcome.also)),
         )
+
+    def _distinct(self, matches: Sequence[tuple[int, ...]]) -> list[tuple[tuple, dict[int, int]]]:
+        """One match per symmetry class of the core (a piperidine maps onto itself twice).
+
+        Matches that give every region the same atoms, and every position a clause names
+        the same atom, decide alike; of those, the one that puts the groups at the lowest
+        position numbers is kept, so that a 3-methyl is reported at C3 rather than C5.
+        """
+        key = (id(self.scaffold.core), "distinct", tuple(self.positions))
+        if key in self.cache.distinct:
+            return self.cache.distinct[key]
+        chosen: dict[tuple, tuple[tuple[int, ...], tuple, dict[int, int]]] = {}
+        for match in sorted(matches):
+            map_of = {match[q]: m for m, q in self.scaffold.core_map_to_query}
+            atom_of = {m: a for a, m in map_of.items()}
+            signature = (
+                frozenset(match),
+                tuple(
+                    frozenset(atom_of[m] for m in region.from_atoms)
+                    for region in self.scaffold.regions
+                ),
+                tuple(atom_of.get(m) for m in self.positions),
+            )
+            cut_key = (id(self.scaffold.core), match)
+            if cut_key not in self.cache.cuts:
+                self.cache.cuts[cut_key] = self._cut(match, map_of)
+            _, at_atom, closed_at, _ = self.cache.cuts[cut_key]
+            anchors = tuple(sorted({m for m, groups in at_atom.items() if groups} | closed_at))
+            if signature not in chosen or anchors < chosen[signature][1]:
+                chosen[signature] = (match, anchors, map_of)
+        kept = [(match, map_of) for match, _, map_of in chosen.values()]
+        self.cache.distinct[key] = kept
+        return kept
 
     def _absent(self) -> Fit:
         for pattern in self.scaffold.near_misses:
