@@ -99,3 +99,11 @@ def test_every_modification_lists_its_atoms():
     )
     assert {m.region for m in match.modifications} == {"acyl", "n_aryl"}
     assert all(m.atoms for m in match.modifications)
+
+
+def test_symmetric_positions_are_named_by_the_lowest_locant():
+    """Lofentanil's methyl is at C3 (not C5): the piperidine maps onto itself twice."""
+    text = explanation("CCC(=O)N(c1ccccc1)[C@]1(C(=O)OC)CCN(CCc2ccccc2)C[C@@H]1C", "CN")
+    assert "methyl (alkyl) on the piperidine ring at C3" in text
+    assert "spiro" in reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC12CC2", "CN")
+    assert "at C3:" in reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC12CC2", "CN")
