@@ -19,10 +19,18 @@ def test_rule_example(rule, example):
     assert example_failure(rule, example) is None
 
 
-def test_every_rule_has_examples_of_both_kinds(rules):
-    for rule in rules.rules:
-        assert any(e.match for e in rule.examples), rule.id
-        assert any(not e.match for e in rule.examples), rule.id
+def test_a_rule_file_without_negative_examples_is_refused(tmp_path):
+    """A rule brings its own tests: the loader refuses one without examples of both kinds."""
+    from conftest import FIXTURES
+
+    from classwide import RuleFileError, load_rules
+
+    text = (FIXTURES / "gb-fentanyl-generic.yaml").read_text()
+    cut = text.index("  no_match:")
+    broken = tmp_path / "no-negatives.yaml"
+    broken.write_text(text[:cut] + "  no_match: []\n")
+    with pytest.raises(RuleFileError, match="examples.no_match"):
+        load_rules([broken])
 
 
 def test_reference_structure_fits_its_scaffold_unchanged(rules):

@@ -257,3 +257,46 @@ def test_progress_bar_counts_records_and_bytes():
     text = sink.getvalue()
     assert "50 records" in text and "records/s" in text
     assert progress.bar.tasks[0].completed == 1000
+
+
+def test_a_huge_csv_field_is_one_record_with_an_error(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("smiles\nCCO\n" + "C" * 200_000 + "\nCCN\n")
+    records = [json.loads(line) for line in _cli_screen(str(source)).splitlines()]
+    assert [r["id"] for r in records] == ["1", "2", "3"]
+    assert "too large" in records[1]["error"] and records[2]["error"] is None
+
+
+@pytest.mark.parametrize("name", ["in.smi.gz", "in.csv.gz"])
+def test_a_truncated_gzip_stops_with_a_clear_error_after_whole_records(tmp_path, name):
+    header = "smiles\n" if name.endswith(".csv.gz") else ""
+    data = gzip.compress((header + "CCO\n" * 50_000).encode())
+    source = tmp_path / name
+    source.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["screen", str(source), "-o", str(out), "--workers", "2"])
+    assert result.exit_code == 2 and "truncated or corrupt" in result.output
+    text = out.read_text()
+    assert text.endswith("\n") and text.count("\n") > 0
+    ids = [json.loads(line)["id"] for line in text.splitlines()]
+    assert ids == [str(i) for i in range(1, len(ids) + 1)]
+
+
+def test_a_chunk_that_raises_costs_one_record(monkeypatch):
+    """A bug on one record (simulated) becomes that record's error; the run goes on."""
+    original = batch.classify_record
+
+    def failing(text, *args, **kwargs):
+        if text == CRASHER:
+            raise RuntimeError("simulated bug")
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "classify_record", failing)
+    smiles = _catalogue(200)
+    smiles[77] = CRASHER
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
+    for workers in (1, 2):
+        out = list(screen(records, CODES, DAY, workers=workers))
+        assert [r.id for r in out] == [str(i) for i in range(1, 201)]
+        assert out[77].error == "internal error on this record: RuntimeError: simulated bug"
+        assert sum(r.error is not None and "internal" in r.error for r in out) == 1

@@ -33,9 +33,10 @@ def screen_on_dask(
         raise ClasswideError(
             "--dask needs the dask[distributed] package: pip install 'classwide[dask]'"
         ) from None
-    from classwide.batch import run_chunk, run_raw_chunk
+    from classwide.batch import ReadAhead, run_chunk, run_raw_chunk
 
     task = run_raw_chunk if raw else run_chunk
+    reading = ReadAhead(chunks)
 
     cluster = None
     if address == "local":
@@ -52,12 +53,10 @@ def screen_on_dask(
         size = max(1, sum(client.nthreads().values()))
         in_flight: deque = deque()
         while True:
-            while len(in_flight) < size * 4:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    break
+            while len(in_flight) < size * 4 and (chunk := reading.next()) is not None:
                 in_flight.append((chunk, client.submit(task, job, chunk, pure=False, retries=2)))
             if not in_flight:
+                reading.raise_failure()
                 return
             chunk, future = in_flight.popleft()
             try:

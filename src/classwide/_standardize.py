@@ -17,7 +17,7 @@ from rdkit.Chem import rdinchi
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide.errors import ParseError
+from classwide.errors import LimitExceeded, ParseError
 
 _METAL_DISCONNECTOR = rdMolStandardize.MetalDisconnector()
 _NORMALIZER = rdMolStandardize.Normalizer()
@@ -73,7 +73,10 @@ def parse_structure(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Chem.Mol:
     if not text.strip():
         raise ParseError("empty record: no structure given")
     if len(text) > limits.max_input_chars:
-        raise ParseError(f"too large: {len(text)} characters (limit {limits.max_input_chars})")
+        raise LimitExceeded(
+            f"too large: {len(text)} characters (limit {limits.max_input_chars})",
+            "max_input_chars",
+        )
     notation = detect_notation(text)
     with rdBase.BlockLogs():
         if notation == "inchi":
@@ -125,7 +128,9 @@ def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
     if heavy == 0:
         raise ParseError("empty structure: no heavy atoms")
     if heavy > limits.max_heavy_atoms:
-        raise ParseError(f"too large: {heavy} heavy atoms (limit {limits.max_heavy_atoms})")
+        raise LimitExceeded(
+            f"too large: {heavy} heavy atoms (limit {limits.max_heavy_atoms})", "max_heavy_atoms"
+        )
     with rdBase.BlockLogs():
         work = Chem.Mol(mol)
         for atom in work.GetAtoms():

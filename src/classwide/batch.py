@@ -188,7 +188,7 @@ def screen_raw(
     if workers <= 1:
         local = rules or (load_rules(texts=texts) if texts else default_rules())
         for chunk in chunks:
-            results = run_chunk(job, records_of(chunk), local)
+            results = _run_chunk_safely(job, records_of(chunk), local)
             yield "".join(t for t, _ in results), len(results), sum(e for _, e in results)
         return
     yield from _on_processes(iter(chunks), job, workers, raw=True)
@@ -304,7 +304,7 @@ def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | 
     if pending:
         try:
             smiles = opsin_smiles([(chunk[i].text or "").strip() for i in pending])
-        except InputError as exc:
+        except Exception as exc:  # noqa: BLE001 - OPSIN failing costs these names, not the run
             smiles = [None] * len(pending)
             reason = str(exc)
         else:
@@ -370,7 +370,7 @@ def screen(
     elif workers <= 1:
         local = rules or (load_rules(texts=texts) if texts else default_rules())
         for chunk in _chunks(records):
-            yield from run_chunk(job, chunk, local)
+            yield from _run_chunk_safely(job, chunk, local)
     else:
         yield from _on_processes(_chunks(records), job, workers, raw=False)
 
@@ -405,23 +405,29 @@ def _chunk_timeout(job: Job, chunk: list[InputRecord]) -> float:
 def _on_processes(chunks: Iterator, job: Job, workers: int, *, raw: bool) -> Iterator:
     """Run chunks on a pool, in order; raw chunks yield one output tuple each."""
     task = run_raw_chunk if raw else run_chunk
+    reading = ReadAhead(chunks)
     pool = _Pool(workers)
     in_flight: deque[tuple[object, Future]] = deque()
     try:
         while True:
-            while len(in_flight) < workers * 4 and (chunk := next(chunks, None)) is not None:
+            while len(in_flight) < workers * 4 and (chunk := reading.next()) is not None:
                 in_flight.append((chunk, pool.executor.submit(task, job, chunk)))
             if not in_flight:
+                reading.raise_failure()
                 return
             chunk, future = in_flight[0]
             try:
                 result = future.result(timeout=_chunk_timeout(job, _records(chunk)))
-            except (BrokenProcessPool, FutureTimeout):
-                # A worker died or hung: every chunk in flight is suspect. Replace the pool
-                # and run their records one by one, to find and report the culprit alone.
-                pending = [c for c, _ in in_flight]
-                in_flight.clear()
-                pool.replace()
+            except Exception as exc:  # noqa: BLE001 - a failed chunk must not end the run
+                if isinstance(exc, (BrokenProcessPool, FutureTimeout)):
+                    # A worker died or hung: every chunk in flight is suspect. Replace the
+                    # pool and run their records one by one, to report the culprit alone.
+                    pending = [c for c, _ in in_flight]
+                    in_flight.clear()
+                    pool.replace()
+                else:
+                    # The chunk raised (a bug on some record): only this chunk is suspect.
+                    pending = [in_flight.popleft()[0]]
                 for suspect in pending:
                     outputs = list(_isolate(pool, job, _records(suspect)))
                     if raw:
@@ -440,6 +446,29 @@ def _on_processes(chunks: Iterator, job: Job, workers: int, *, raw: bool) -> Ite
                 yield from result
     finally:
         pool.close()
+
+
+class ReadAhead:
+    """Chunks to submit; a read failure waits until the chunks read before it are written."""
+
+    def __init__(self, chunks: Iterator) -> None:
+        self.chunks = chunks
+        self.failure: Exception | None = None
+
+    def next(self) -> object | None:
+        """The next chunk, or None at the end or after a read failure."""
+        if self.failure is not None:
+            return None
+        try:
+            return next(self.chunks, None)
+        except Exception as exc:  # noqa: BLE001 - raised again once the work in flight is out
+            self.failure = exc
+            return None
+
+    def raise_failure(self) -> None:
+        """Raise the read failure, if there was one."""
+        if self.failure is not None:
+            raise self.failure
 
 
 def _records(chunk: list[InputRecord] | RawChunk) -> list[InputRecord]:
@@ -461,6 +490,26 @@ def _isolate(pool: _Pool, job: Job, chunk: list[InputRecord]) -> Iterator[Classi
             pool.replace()
             message = f"timeout: over {job.limits.seconds_per_record:g} s on this record"
             yield _as_output(error_record(record, message, job), job)
+        except Exception as exc:  # noqa: BLE001 - the record's own failure, as data
+            yield _as_output(error_record(record, _internal(exc), job), job)
+
+
+def _internal(exc: BaseException) -> str:
+    return f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def _run_chunk_safely(job: Job, chunk: list[InputRecord], rules: RuleSet) -> list:
+    """The in-process runner's unit: a chunk that raises is run again record by record."""
+    try:
+        return run_chunk(job, chunk, rules)
+    except Exception:  # noqa: BLE001
+        out = []
+        for record in chunk:
+            try:
+                out.extend(run_chunk(job, [record], rules))
+            except Exception as exc:  # noqa: BLE001
+                out.append(_as_output(error_record(record, _internal(exc), job, rules), job))
+        return out
 
 
 def _as_output(record: Classification, job: Job) -> object:

@@ -7,6 +7,7 @@
      +-- UnknownRuleError         a rule, jurisdiction or reading id that no rule file defines
      +-- InputError               data that cannot be turned into a structure
           +-- ParseError          a SMILES, InChI or MOL block that RDKit cannot read
+          |    +-- LimitExceeded  a structure over a size limit (``limit`` names it)
           +-- UnsupportedFormatError  an input file whose format is not known
 
 User errors (everything above) are shown without a traceback. In batch mode an
@@ -44,6 +45,14 @@ class InputError(ClasswideError):
 
 class ParseError(InputError):
     """A SMILES, InChI or MOL block that cannot be read, with RDKit's reason."""
+
+
+class LimitExceeded(ParseError):
+    """A structure over one of the configured limits; ``limit`` is its name."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class UnsupportedFormatError(InputError):

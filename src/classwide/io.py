@@ -13,6 +13,7 @@ import io
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,46 @@ def open_text(path: str) -> Iterator[TextIO]:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
-        yield handle
+        yield _Guarded(handle, path)  # type: ignore[misc]
+
+
+class _Guarded:
+    """A text handle whose read failures (a truncated gzip, an I/O error) say which file.
+
+    They end the run with a clear message instead of a traceback; every record read before
+    them has been written.
+    """
+
+    def __init__(self, handle: TextIO, path: str) -> None:
+        self._handle, self._path = handle, path
+
+    def _failed(self, exc: BaseException) -> InputError:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        return InputError(f"cannot read {self._path} any further ({detail}): truncated or corrupt")
+
+    def read(self, size: int = -1) -> str:
+        try:
+            return self._handle.read(size)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise self._failed(exc) from None
+
+    def readline(self) -> str:
+        try:
+            return self._handle.readline()
+        except (OSError, EOFError, zlib.error) as exc:
+            raise self._failed(exc) from None
+
+    def __iter__(self) -> _Guarded:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._handle)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise self._failed(exc) from None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._handle, name)
 
 
 def read_smiles_lines(lines: Iterator[str] | Sequence[str]) -> Iterator[InputRecord]:
@@ -108,7 +148,10 @@ def read_delimited(
     Raises:
         InputError: when the header lacks the SMILES (or id) column.
     """
-    reader = csv.reader(handle, delimiter=delimiter)
+    # A field may be a whole MOL block or a huge SMILES: let the record's own size limit
+    # reject it, rather than the csv module stopping the run.
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    reader = _csv_rows(csv.reader(handle, delimiter=delimiter))
     try:
         header = next(reader)
     except StopIteration:
@@ -136,6 +179,19 @@ def read_delimited(
             yield InputRecord(record_id, "", "empty record: no structure given")
         else:
             yield InputRecord(record_id, value)
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"unreadable CSV after line {line}: {exc}") from None
+        line += 1
+        yield row
 
 
 def read_sdf(handle: TextIO, id_col: str | None = None) -> Iterator[InputRecord]:

@@ -83,14 +83,8 @@ def _error(status: int, kind: str, message: str, limit: str | None = None) -> JS
     return JSONResponse({"error": body}, status_code=status)
 
 
-def _limit_of(message: str) -> str | None:
-    if message.startswith("too large") and "heavy atoms" in message:
-        return "max_heavy_atoms"
-    if message.startswith("too large") and "characters" in message:
-        return "max_check_bytes"
-    if message.startswith("timeout"):
-        return "seconds_per_record"
-    return None
+# The core's limit names, as this service calls them (its text limit is a request limit).
+_LIMIT_NAMES = {"max_input_chars": "max_check_bytes"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -117,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if status >= 500:
             status = 400
         message = str(exc)
-        return _error(status, type(exc).__name__, message, _limit_of(message))
+        limit = getattr(exc, "limit", None)
+        return _error(status, type(exc).__name__, message, _LIMIT_NAMES.get(limit, limit))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
