@@ -1,7 +1,7 @@
 """Cost of looking a structure up in the lists against the cost of its class test.
 
 Prints figures; asserts nothing. Both are timed on the same standardised parents (the
-fentanyl-rich shared lists, where the class test does its full work):
+fentanyl-rich lists of ``tests/data``, where the class test does its full work):
 
     python bench/bench_lookup.py [--repeat N]
 """
@@ -9,20 +9,28 @@ fentanyl-rich shared lists, where the class test does its full work):
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from classwide._engine import judge_rule
+from classwide._lists import parent_key
+from classwide._rules import default_rules
+from classwide._scaffold import MolCache
+from classwide._standardize import parse_structure, standardize
 
-from bench_screen import shared_smiles  # noqa: E402
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+LISTS = ("examples.csv", "fentanyl_hunter_library.csv", "kim2025_fentanyl_analogs.csv")
 
-from classwide._engine import judge_rule  # noqa: E402
-from classwide._lists import parent_key  # noqa: E402
-from classwide._rules import default_rules  # noqa: E402
-from classwide._scaffold import MolCache  # noqa: E402
-from classwide._standardize import parse_structure, standardize  # noqa: E402
+
+def fentanyl_rich_smiles() -> list[str]:
+    """The SMILES of the bundled fentanyl lists and labelled examples."""
+    found = []
+    for name in LISTS:
+        with open(DATA / name, encoding="utf-8", newline="") as handle:
+            found += [row["smiles"] for row in csv.DictReader(handle) if row["smiles"].strip()]
+    return found
 
 
 def main() -> None:
@@ -31,10 +39,10 @@ def main() -> None:
     args = parser.parse_args()
     rules = default_rules()
     parents = []
-    for smiles in shared_smiles():
+    for smiles in fentanyl_rich_smiles():
         try:
             parents.append(standardize(parse_structure(smiles)).mol)
-        except Exception:  # noqa: BLE001 - the shared lists hold a few bad records on purpose
+        except Exception:  # noqa: BLE001 - the lists hold a few bad records on purpose
             continue
     parents *= args.repeat
     day = dt.date(2026, 11, 29)

@@ -1,4 +1,4 @@
-"""The command line, run in-process, held to ../shared/CONTRACT.md."""
+"""The command line, run in-process, held to docs/output-format.md."""
 
 from __future__ import annotations
 

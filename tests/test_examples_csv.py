@@ -1,4 +1,4 @@
-"""The hand-labelled structures of shared/data/examples.csv, row by row.
+"""The hand-labelled structures of tests/data/examples.csv, row by row.
 
 ``us_frs``/``cn_frs`` say whether the class definition is satisfied (whatever the listing);
 that is exactly the project's class match, or its absence.
@@ -11,7 +11,7 @@ from conftest import read_csv
 
 from classwide import classify
 
-ROWS = read_csv("data", "examples.csv")
+ROWS = read_csv("examples.csv")
 
 
 def _class_match(record, code):

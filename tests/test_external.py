@@ -1,6 +1,6 @@
 """Third-party lists: every structure processed (a verdict or a one-line error), none lost.
 
-These files are not legal ground truth (see shared/data/external/README.md), except
+These files are not legal ground truth (see tests/data/README.md), except
 kim2025_labels.csv, which carries our own labels for the Kim et al. structures.
 """
 
@@ -23,7 +23,7 @@ DAY = dt.date(2026, 11, 29)
     ["fentanyl_hunter_library.csv", "kim2025_fentanyl_analogs.csv", "faves_v3_benchmark.csv"],
 )
 def test_every_row_gives_exactly_one_record(name):
-    rows = read_csv("data", "external", name)
+    rows = read_csv(name)
     records = [InputRecord(str(i), row["smiles"]) for i, row in enumerate(rows, start=1)]
     out = list(screen(records, ("CN", "US"), DAY))
     assert [r.id for r in out] == [r.id for r in records]
@@ -36,7 +36,7 @@ def test_every_row_gives_exactly_one_record(name):
             assert "\n" not in record.error
 
 
-LABELS = read_csv("data", "external", "kim2025_labels.csv")
+LABELS = read_csv("kim2025_labels.csv")
 
 
 @pytest.mark.parametrize("row", LABELS, ids=[r["name"][:40] for r in LABELS])
@@ -54,9 +54,9 @@ def test_kim2025_labels(row):
 def test_suspected_wrong_structures_are_processed_not_trusted():
     rows = [
         r
-        for r in read_csv("data", "external", "fentanyl_hunter_library.csv")
+        for r in read_csv("fentanyl_hunter_library.csv")
         if "suspected_wrong_structure" in r["qa_note"]
     ]
-    assert rows, "the QA flag is expected in the shared data"
+    assert rows, "the QA flag is expected in the test data"
     records = [InputRecord(r["name"], r["smiles"]) for r in rows]
     assert len(list(screen(records, ("US",), DAY))) == len(rows)

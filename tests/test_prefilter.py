@@ -70,13 +70,13 @@ def _variants(smiles: str) -> list[str]:
 
 
 def _known_structures() -> list[str]:
-    smiles = [r["smiles"] for r in read_csv("data", "examples.csv")]
+    smiles = [r["smiles"] for r in read_csv("examples.csv")]
     for name in (
         "fentanyl_hunter_library.csv",
         "kim2025_fentanyl_analogs.csv",
         "faves_v3_benchmark.csv",
     ):
-        smiles += [r["smiles"] for r in read_csv("data", "external", name) if r["smiles"].strip()]
+        smiles += [r["smiles"] for r in read_csv(name) if r["smiles"].strip()]
     for rule in RULES.rules:
         smiles += [e.smiles for e in rule.examples]
     smiles += [s.smiles for s in RULES.substances.values()]

@@ -29,9 +29,9 @@ runner = CliRunner()
 
 def _catalogue(n: int = 400) -> list[str]:
     """Fentanyls, precursors, decoys, and broken records, mixed."""
-    base = [r["smiles"] for r in read_csv("data", "examples.csv")]
+    base = [r["smiles"] for r in read_csv("examples.csv")]
     base += ["C1CC(N", "", "CCO", "c1cccc1", "[Na+].[Cl-]", "CN(C)(C)(C)C"]
-    base += [r["smiles"] for r in read_csv("data", "external", "faves_v3_benchmark.csv")][:60]
+    base += [r["smiles"] for r in read_csv("faves_v3_benchmark.csv")][:60]
     return [base[i % len(base)] for i in range(n)]
 
 
