@@ -23,6 +23,22 @@ from typing import Any
 from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
+from classwide._provenance import Provenance, in_span, load_header
+from classwide._standardize import parent_key, parse_structure, standardize
+from classwide._yaml import Reader
+from classwide.errors import InputError
+
+__all__ = [
+    "CAS_PATTERN",
+    "ListEntry",
+    "ListRule",
+    "Substance",
+    "cas_is_valid",
+    "load_list",
+    "load_substances",
+    "parent_key",
+]
+
 CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
 
 
@@ -38,16 +54,6 @@ def cas_is_valid(cas: str) -> bool:
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (i + 1) for i, d in enumerate(reversed(body)))
     return total % 10 == check
-
-
-def in_span(day: dt.date, start: dt.date, end: dt.date | None) -> bool:
-    """True when ``day`` falls on or after ``start`` and before ``end`` (None: open)."""
-    return start <= day and (end is None or day < end)
-
-
-def parent_key(mol: Chem.Mol) -> str:
-    """The index key of a standardised parent: canonical SMILES without stereo."""
-    return Chem.MolToSmiles(mol, isomericSmiles=False)
 
 
 @dataclass(frozen=True)
@@ -106,34 +112,23 @@ class ListEntry:
         return in_span(day, self.since, self.until)
 
 
-@dataclass(frozen=True)
-class ListRule:
+@dataclass(frozen=True, kw_only=True)
+class ListRule(Provenance):
     """A legal list: a schedule, a precursor table, a catalogue."""
 
-    id: str
-    title: str
-    jurisdiction: str
-    status: str  # "listed" or "precursor"
-    match_kind: str  # the contract's `kind`: "listed" or "precursor"
-    citation: str
     entries: tuple[ListEntry, ...]
-    sources: tuple[tuple[tuple[str, str], ...], ...]
-    schedule: str | None = None
-    list_name: str | None = None
     isomers: str = ""
-    overridden_reason: str = "a stronger control applies"
-    aliases: tuple[str, ...] = ()
-    path: str = ""
-    revised: str = ""
+
+    @property
+    def match_kind(self) -> str:
+        """The contract's ``kind`` of a match: "precursor" for a precursor table, else "listed"."""
+        return "precursor" if self.status == "precursor" else "listed"
 
     def summary(self) -> dict[str, Any]:
         """Id, jurisdiction, title, citation and dates, for listings."""
         dates = sorted(e.since for e in self.entries)
         return {
-            "id": self.id,
-            "jurisdiction": self.jurisdiction,
-            "kind": self.match_kind,
-            "status": self.status,
+            **self.header_summary(),
             "title": self.title,
             "citation": self.citation,
             "schedule": self.schedule,
@@ -159,16 +154,20 @@ class ListRule:
                 }
                 for e in self.entries
             ],
-            "sources": [dict(s) for s in self.sources],
-            "path": self.path,
+            **self.sources_summary(),
         }
 
 
-def load_substances(path: str, data: Mapping[str, Any], standardize_key) -> list[Substance]:  # type: ignore[no-untyped-def]
-    """Load one registry file, checking each structure against its recorded formula."""
-    from classwide._rules import _Reader
+def _standard_key(reader: Reader, smiles: str) -> str:
+    try:
+        return parent_key(standardize(parse_structure(smiles)).mol)
+    except InputError as exc:
+        raise reader.fail("smiles", str(exc)) from None
 
-    top = _Reader(path, data)
+
+def load_substances(path: str, data: Mapping[str, Any]) -> list[Substance]:
+    """Load one registry file, checking each structure against its recorded formula."""
+    top = Reader(path, data)
     found = []
     for i, item in enumerate(top.get("substances", list)):
         sub = top.sub(f"substances[{i}]", item)
@@ -184,47 +183,47 @@ def load_substances(path: str, data: Mapping[str, Any], standardize_key) -> list
         cas = sub.get("cas", (str, type(None)), None)
         if cas is not None and not cas_is_valid(cas):
             raise sub.fail("cas", f"{cas!r} is not a valid CAS number (check digit)")
-        structure = sub.get("structure", str)
-        if structure not in ("verified", "name-only", "unverified"):
-            raise sub.fail("structure", "must be verified, name-only or unverified")
         found.append(
             Substance(
                 id=sub.get("id", str),
                 name=sub.get("name", str),
-                synonyms=tuple(str(s) for s in sub.get("synonyms", list, [])),
+                synonyms=tuple(sub.get("synonyms", list, [])),
                 cas=cas,
                 smiles=smiles,
                 formula=formula,
                 formula_source=sub.get("formula_source", str, ""),
-                structure=structure,
+                structure=sub.choice("structure", ("verified", "name-only", "unverified"), ""),
                 note=sub.get("note", str, ""),
-                key=standardize_key(smiles),
+                key=_standard_key(sub, smiles),
                 path=path,
             )
         )
     return found
 
 
+# An entry must say these, itself or through the list's ``defaults``.
+_ENTRY_REQUIRED = ("since", "instrument", "source", "verified")
+
+
 def load_list(path: str, data: Mapping[str, Any], substances: Mapping[str, Substance]) -> ListRule:
     """Load one list file; every entry must cite a substance of the registry."""
-    from classwide._rules import _choice, _Reader
-
-    top = _Reader(path, data)
+    top = Reader(path, data)
+    defaults = dict(top.get("defaults", Mapping, {}))
     entries = []
     for i, item in enumerate(top.get("entries", list)):
-        sub = top.sub(f"entries[{i}]", item)
+        sub = top.sub(f"entries[{i}]", {**defaults, **item})
+        for key in _ENTRY_REQUIRED:
+            if key not in sub.data:
+                raise sub.fail(key, "missing (in the entry or in the list's defaults)")
         ref = sub.get("substance", str)
         if ref not in substances:
-            raise sub.fail("substance", f"no substance {ref!r} in rules/substances/")
+            raise sub.fail("substance", f"no substance {ref!r} in the substance registry")
         since = sub.date("since")
         until = sub.date("until", None)
         if since is None:
             raise sub.fail("since", "missing")
         if until is not None and until <= since:
             raise sub.fail("until", "must come after 'since'")
-        verified = sub.get("verified", str)
-        if verified not in ("V", "P", "U"):
-            raise sub.fail("verified", "must be V (seen in the source), P (partly) or U (not seen)")
         code = sub.get("code", (str, int, type(None)), None)
         entries.append(
             ListEntry(
@@ -234,7 +233,7 @@ def load_list(path: str, data: Mapping[str, Any], substances: Mapping[str, Subst
                 until=until,
                 instrument=sub.get("instrument", str),
                 url=sub.get("source", str),
-                verified=verified,
+                verified=sub.choice("verified", ("V", "P", "U"), "U"),
                 code=str(code) if code is not None else None,
                 schedule=sub.get("schedule", (str, type(None)), None),
                 list_name=sub.get("list", (str, type(None)), None),
@@ -242,24 +241,8 @@ def load_list(path: str, data: Mapping[str, Any], substances: Mapping[str, Subst
                 note=sub.get("note", str, ""),
             )
         )
-    revised = top.date("revised")
     return ListRule(
-        id=top.get("id", str),
-        title=top.get("title", str),
-        jurisdiction=top.get("jurisdiction", str),
-        status=_choice(top, "status", ("listed", "precursor"), "listed"),
-        match_kind=_choice(top, "match_kind", ("listed", "precursor"), "listed"),
-        citation=top.get("citation", str),
+        **load_header(top, ("listed", "precursor")),
         entries=tuple(entries),
-        sources=tuple(
-            tuple(sorted((str(k), str(v)) for k, v in top.sub(f"sources[{i}]", s).data.items()))
-            for i, s in enumerate(top.get("sources", list))
-        ),
-        schedule=top.get("schedule", (str, type(None)), None),
-        list_name=top.get("list", (str, type(None)), None),
         isomers=top.get("isomers", str, ""),
-        overridden_reason=top.get("overridden_reason", str, "a stronger control applies"),
-        aliases=tuple(top.get("aliases", list, [])),
-        path=path,
-        revised=revised.isoformat() if revised else "",
     )

@@ -2,7 +2,7 @@
 
 A seized sample or a catalogue entry is usually a salt, a solvate or a charged form.
 Class laws speak of the substance "and its salts, isomers ..." (US) or are silent (China),
-and ``INTERPRETATION.md`` decides on the neutral parent: the largest organic fragment,
+and classwide decides on the neutral parent (``docs/interpretation.md``): the largest organic fragment,
 metals disconnected, charges neutralised, isotope labels and explicit hydrogens dropped.
 Stereochemistry is kept in the reported structure but never used in a decision, because
 every definition here covers all stereoisomers of a member.
@@ -148,6 +148,15 @@ def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
         order = list(work.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
         work = Chem.RenumberAtoms(work, order)
     return Parent(mol=work, smiles=smiles)
+
+
+def parent_key(mol: Chem.Mol) -> str:
+    """The index key of a standardised parent: canonical SMILES without stereo.
+
+    Lists are looked up by this key, so every salt, charged form and stereoisomer of a
+    listed substance finds its listing.
+    """
+    return Chem.MolToSmiles(mol, isomericSmiles=False)
 
 
 def _quote(text: str, width: int = 60) -> str:

@@ -1,15 +1,16 @@
 """The chemical words that class laws use, as tests on a group of atoms.
 
 Rule files name these words ("alkyl", "acyl", "monocycle" ...); this module is what each
-word means, in one place, with the reading from ``legal/INTERPRETATION.md``:
+word means, in one place, with the reading that ``docs/interpretation.md`` explains:
 
 * A **group** is a set of atoms hanging off one atom of a reference scaffold through one
   bond (its *root* is bonded to the *anchor*).
-* **Substituent kinds** (`SUBSTITUENT_KINDS`) classify a group added to a kept skeleton:
-  "alkyl", "halo", "ester" ... Kinds that no law here allows ("cyano", "oxo", "aryl")
-  exist only to name what was found.
-* **Replacement kinds** (`REPLACEMENT_KINDS`) classify a group that takes the place of a
-  whole part: "acyl", "monocycle", "any".
+* ``KINDS`` is the registry: one entry per word, with the sentence that says what it takes
+  in, the test that decides it, and whether a clause may allow it as a substituent added
+  to a kept skeleton (``substitute``) or as a group in place of a whole region
+  (``replace``). Words that no law here allows ("cyano", "oxo") only name what was found.
+  ``classwide rules --vocabulary`` prints the registry; the rule-file loader checks every
+  word against it.
 
 Stereo is never consulted, so every stereoisomer of a member is a member.
 """
@@ -319,62 +320,6 @@ def _double_bonded_root(
     return len(doubles) == count
 
 
-# Order matters only for naming: the first kind that fits names a substituent.
-SubstituentTest = Callable[[Chem.Mol, Group], bool]
-SUBSTITUENT_KINDS: dict[str, SubstituentTest] = {
-    "hydroxyl": is_hydroxyl,
-    "halo": is_halo,
-    "nitro": is_nitro,
-    "amino": is_amino,
-    "alkyl": is_alkyl,
-    "alkenyl": is_alkenyl,
-    "haloalkyl": is_haloalkyl,
-    "alkoxyl": is_alkoxyl,
-    "ether": is_ether,
-    "ester": is_ester,
-    # Named only: no clause of the laws here lists them.
-    "cyano": is_cyano,
-    "oxo": is_oxo,
-    "N-oxide": is_n_oxide,
-    "carboxyl": is_carboxyl,
-    "acyl": is_acyl,
-    "ring-bearing": contains_ring,
-}
-ALLOWABLE_SUBSTITUENT_KINDS = frozenset(
-    {
-        "hydroxyl",
-        "halo",
-        "nitro",
-        "amino",
-        "alkyl",
-        "alkenyl",
-        "haloalkyl",
-        "alkoxyl",
-        "ether",
-        "ester",
-        "any",
-    }
-)
-KIND_NOUNS = {
-    "hydroxyl": "hydroxyl group",
-    "halo": "halogen",
-    "nitro": "nitro group",
-    "amino": "amino group",
-    "alkyl": "alkyl group",
-    "alkenyl": "alkenyl group",
-    "haloalkyl": "haloalkyl group",
-    "alkoxyl": "alkoxyl group",
-    "ether": "ether group",
-    "ester": "ester group",
-    "cyano": "cyano group",
-    "oxo": "oxo group (C=O)",
-    "N-oxide": "N-oxide",
-    "carboxyl": "carboxylic acid group",
-    "acyl": "acyl group",
-    "ring-bearing": "ring",
-}
-
-
 def substituent_kinds(mol: Chem.Mol, group: Group) -> tuple[str, ...]:
     """Return every kind that describes the group, in naming order."""
     return tuple(name for name, test in SUBSTITUENT_KINDS.items() if test(mol, group))
@@ -512,35 +457,210 @@ def is_any(mol: Chem.Mol, group: Group) -> bool:
     return bool(group.atoms)
 
 
-ReplacementTest = Callable[..., bool]
-REPLACEMENT_KINDS: dict[str, ReplacementTest] = {
-    "acyl": is_acyl,
-    "amide_acyl": is_amide_acyl,
-    "carbamate_acyl": is_carbamate_acyl,
-    "thioacyl": is_thioacyl,
-    "sulfonyl": is_sulfonyl,
-    "phosphoryl": is_phosphoryl,
-    "monocycle": is_monocycle,
-    "any": is_any,
-}
-REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
-    "monocycle": frozenset(
-        {"aromatic", "hetero", "dioxole_as_substituent", "benzene_substituents"}
+# --- the registry: one entry per word --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """An option of a kind in a rule file (``{kind: monocycle, aromatic: true}``)."""
+
+    name: str
+    means: str
+    type: str  # "boolean", or "substituent kinds" (a list of words of this registry)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One word that rule files may use, what it means, and the test that decides it.
+
+    Attributes:
+        name: the word as written in rule files.
+        means: one sentence for a lawyer or a regulator: what the word takes in.
+        test: ``test(mol, group, **params)`` is True when the group is of this kind.
+        noun: how a substituent of this kind is named in an explanation.
+        substitute: a clause may allow it as a substituent (``substitute: [...]``).
+        replace: a clause may allow it in place of a whole region (``replace: [...]``).
+        parameters: the options a ``replace`` entry of this kind may carry.
+    """
+
+    name: str
+    means: str
+    test: Callable[..., bool]
+    noun: str = ""
+    substitute: bool = False
+    replace: bool = False
+    parameters: tuple[Parameter, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """False for words that only name what was found (no clause of a law allows them)."""
+        return self.substitute or self.replace
+
+    def to_dict(self) -> dict[str, object]:
+        """The entry as plain JSON types (``classwide rules --vocabulary``)."""
+        return {
+            "kind": self.name,
+            "means": self.means,
+            "usable_as": [
+                u for u, ok in (("substitute", self.substitute), ("replace", self.replace)) if ok
+            ],
+            "parameters": [
+                {"name": p.name, "type": p.type, "means": p.means} for p in self.parameters
+            ],
+        }
+
+
+# Order matters for naming: the first kind that fits names a substituent.
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "hydroxyl",
+        "an -OH group bonded through its oxygen",
+        is_hydroxyl,
+        "hydroxyl group",
+        True,
+        True,
     ),
+    Kind(
+        "halo",
+        "a single fluorine, chlorine, bromine or iodine atom",
+        is_halo,
+        "halogen",
+        True,
+        True,
+    ),
+    Kind("nitro", "an -NO2 group, charge-separated or not", is_nitro, "nitro group", True, True),
+    Kind(
+        "amino",
+        "-NH2, -NHR or -NR2 with R alkyl, bonded through an uncharged, non-aromatic nitrogen "
+        "(not an amide)",
+        is_amino,
+        "amino group",
+        True,
+        True,
+    ),
+    Kind(
+        "alkyl",
+        "an acyclic saturated hydrocarbon group (methyl, ethyl, isopropyl); a ring is not alkyl",
+        is_alkyl,
+        "alkyl group",
+        True,
+        True,
+    ),
+    Kind(
+        "alkenyl",
+        "an acyclic hydrocarbon group with at least one C=C and no C#C (vinyl, allyl)",
+        is_alkenyl,
+        "alkenyl group",
+        True,
+        True,
+    ),
+    Kind(
+        "haloalkyl",
+        "an alkyl group carrying one or more halogen atoms (fluoromethyl, trifluoromethyl)",
+        is_haloalkyl,
+        "haloalkyl group",
+        True,
+        True,
+    ),
+    Kind("alkoxyl", "-O-alkyl (methoxy, ethoxy)", is_alkoxyl, "alkoxyl group", True, True),
+    Kind(
+        "ether",
+        "a saturated acyclic group of carbon and oxygen with an oxygen between two carbons and "
+        "no OH (methoxymethyl); alkoxy groups are ethers too",
+        is_ether,
+        "ether group",
+        True,
+        True,
+    ),
+    Kind(
+        "ester",
+        "an alkoxycarbonyl -C(=O)O-alkyl or an acyloxy -O-C(=O)-R, with no other multiple "
+        "bond and no ring",
+        is_ester,
+        "ester group",
+        True,
+        True,
+    ),
+    Kind("cyano", "a -C#N group (named only: no clause here allows it)", is_cyano, "cyano group"),
+    Kind(
+        "oxo", "an =O on a skeleton atom (a ketone or lactam carbonyl)", is_oxo, "oxo group (C=O)"
+    ),
+    Kind("N-oxide", "an oxygen on a positively charged nitrogen", is_n_oxide, "N-oxide"),
+    Kind("carboxyl", "a -C(=O)OH group", is_carboxyl, "carboxylic acid group"),
+    Kind(
+        "acyl",
+        "R-C(=O)- bonded through the carbonyl carbon, R hydrogen, any carbon group, alkoxy or "
+        "amino: formyl, alkanoyl, aroyl, alkoxycarbonyl, carbamoyl",
+        is_acyl,
+        "acyl group",
+        replace=True,
+    ),
+    Kind("ring-bearing", "a group that holds a ring of its own", contains_ring, "ring"),
+    Kind(
+        "amide_acyl",
+        "R-C(=O)- with R hydrogen or carbon: on a nitrogen, it makes an amide (acetyl, "
+        "propionyl, benzoyl)",
+        is_amide_acyl,
+        replace=True,
+    ),
+    Kind(
+        "carbamate_acyl",
+        "R-O-C(=O)- with R carbon: on a nitrogen, it makes a carbamate (Boc, ethoxycarbonyl)",
+        is_carbamate_acyl,
+        replace=True,
+    ),
+    Kind("thioacyl", "R-C(=S)-: acyl only in IUPAC's broad sense", is_thioacyl, replace=True),
+    Kind("sulfonyl", "R-S(=O)2-: acyl only in IUPAC's broad sense", is_sulfonyl, replace=True),
+    Kind("phosphoryl", "R2P(=O)-: acyl only in IUPAC's broad sense", is_phosphoryl, replace=True),
+    Kind(
+        "monocycle",
+        "a single ring bonded directly through one of its atoms, with any substituents; "
+        "fused, bridged and spiro ring systems are not monocycles",
+        is_monocycle,
+        replace=True,
+        parameters=(
+            Parameter("aromatic", "the ring must be aromatic", "boolean"),
+            Parameter("hetero", "the ring must hold a heteroatom", "boolean"),
+            Parameter(
+                "dioxole_as_substituent",
+                "a methylenedioxy or ethylenedioxy ring fused to the ring counts as a substituent",
+                "boolean",
+            ),
+            Parameter(
+                "benzene_substituents",
+                "when the ring is still a benzene ring, only substituents of these kinds may be "
+                "on it",
+                "substituent kinds",
+            ),
+        ),
+    ),
+    Kind(
+        "any",
+        "any group at all: only a hydrogen is not a group",
+        is_any,
+        "group",
+        substitute=True,
+        replace=True,
+    ),
+)
+VOCABULARY: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+
+SubstituentTest = Callable[[Chem.Mol, Group], bool]
+# The substituent kinds, in naming order ("any" names nothing).
+SUBSTITUENT_KINDS: dict[str, SubstituentTest] = {
+    k.name: k.test for k in KINDS if k.noun and k.name != "any"
+}
+ALLOWABLE_SUBSTITUENT_KINDS = frozenset(k.name for k in KINDS if k.substitute)
+KIND_NOUNS = {k.name: k.noun for k in KINDS if k.noun}
+REPLACEMENT_KINDS = frozenset(k.name for k in KINDS if k.replace)
+REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
+    k.name: frozenset(p.name for p in k.parameters) for k in KINDS if k.parameters
 }
 
 
 def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
     """Tell whether ``group`` is a replacement of ``kind`` with ``params``."""
-    if kind not in REPLACEMENT_KINDS:
-        return SUBSTITUENT_KINDS[kind](mol, group)  # "alkyl" etc. may replace a hydrogen
-    test = REPLACEMENT_KINDS[kind]
-    if kind == "monocycle":
-        kwargs = dict(params)
-        if "benzene_substituents" in kwargs and kwargs["benzene_substituents"] is not None:
-            kwargs["benzene_substituents"] = tuple(kwargs["benzene_substituents"])  # type: ignore[arg-type]
-        return test(mol, group, **kwargs)
-    return test(mol, group)
+    return VOCABULARY[kind].test(mol, group, **params)
 
 
 # --- naming -------------------------------------------------------------------------------------
