@@ -5,9 +5,9 @@ The loader checks each file against these declarations before it reads a value, 
 misspelled or misplaced key (``att:`` for ``at:``, ``untill:`` for ``until:``) is refused
 with the file, the dotted path and the keys that are known there, and a list item of the
 wrong type is refused with its index. ``json_schema()`` turns the same declarations into
-the JSON Schema that editors use (``docs/rule-file.schema.json``), and ``markdown()`` into
-the key tables of ``docs/rule-format.md``; a test keeps both files equal to what this
-module generates.
+the JSON Schema that editors use (``docs/rule-file.schema.json``), and
+``reference_markdown()`` into the key tables of ``docs/rule-format.md``; a test keeps both
+files equal to what this module generates.
 
 The words of the law that clauses may use ("alkyl", "monocycle" ...) come from the
 vocabulary registry (``_vocabulary.KINDS``), so a new word is one registry entry.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,7 +253,7 @@ class Shape(Spec):
         return f"[{self.name}](#{_anchor(self.name)})"
 
     def schema(self) -> dict[str, Any]:
-        return {"$ref": f"#/$defs/{self.name}"}
+        return {"$ref": f"#/$defs/{_anchor(self.name)}"}
 
     def definition(self) -> dict[str, Any]:
         """The JSON Schema of the mapping itself, for ``$defs``."""
@@ -293,7 +293,10 @@ class MapOf(Spec):
         return f"mapping of {self.key_words} to {self.value.words()}"
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": self.value.schema()}
+        out: dict[str, Any] = {"type": "object", "additionalProperties": self.value.schema()}
+        if self.key == INTEGER:
+            out["propertyNames"] = {"pattern": "^[0-9]+$"}
+        return out
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,14 @@ class Tagged(Spec):
         if not isinstance(value, Mapping):
             raise _fail(path, where, f"expected a word or a mapping, got {_type_name(value)}")
         if self.tag not in value:
+            known = sorted({self.tag, *(k.name for keys in variants.values() for k in keys)})
+            for key in value:
+                if key not in known:
+                    raise _fail(
+                        path,
+                        dotted(where, str(key)),
+                        f"unknown key {str(key)!r} in {self.name} (known: {', '.join(known)})",
+                    )
             raise _fail(path, dotted(where, self.tag), "missing")
         Choice(tuple(variants), self.tag).check(value[self.tag], path, dotted(where, self.tag))
         keys = variants[value[self.tag]]
@@ -326,7 +337,7 @@ class Tagged(Spec):
         return f"[{self.name}](#{_anchor(self.name)})"
 
     def schema(self) -> dict[str, Any]:
-        return {"$ref": f"#/$defs/{self.name}"}
+        return {"$ref": f"#/$defs/{_anchor(self.name)}"}
 
     def definition(self) -> dict[str, Any]:
         """A word, or a mapping per variant."""
@@ -883,7 +894,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file of any kind (draft 2020-12), for editors."""
     definitions = {}
     for shape in _shapes():
-        definitions[shape.name] = shape.definition()
+        definitions[_anchor(shape.name)] = shape.definition()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://github.com/classwide/classwide/docs/rule-file.schema.json",
@@ -909,24 +920,17 @@ def key_table(shape: Shape) -> str:
     return "\n".join(rows)
 
 
-def markdown(intro: str, sections: Sequence[tuple[str, str]] = ()) -> str:
-    """The reference part of ``docs/rule-format.md``: one section per shape, then the words.
-
-    Args:
-        intro: the hand-written opening of the document.
-        sections: further hand-written sections (title, text) to put after the reference.
-    """
-    parts = [intro.rstrip() + "\n"]
+def reference_markdown() -> str:
+    """The generated reference of ``docs/rule-format.md``: one section per shape, then the words."""
+    parts = []
     for shape in _shapes():
         parts.append(f"### {shape.name}\n\n{shape.means}\n")
         if isinstance(shape, Shape):
             parts.append(key_table(shape) + "\n")
+            if shape.example:
+                parts.append(f"```yaml\n{shape.example}\n```\n")
         else:
             parts.append(_vocabulary_table() + "\n")
-        if isinstance(shape, Shape) and shape.example:
-            parts.append(f"```yaml\n{shape.example}\n```\n")
-    for title, text in sections:
-        parts.append(f"## {title}\n\n{text.rstrip()}\n")
     return "\n".join(parts)
 
 
