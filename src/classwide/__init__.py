@@ -15,15 +15,21 @@ from classwide._findings import (
     ClassMatch,
     Difference,
     JurisdictionVerdict,
+    ListedMatch,
     Modification,
+    NearMiss,
+    ReviewNote,
     Status,
     Verdict,
 )
+from classwide._limits import Limits
+from classwide._lists import Substance
 from classwide._rules import RuleSet, load_rules
 from classwide._standardize import parse_structure, standardize
 from classwide.errors import (
     ClasswideError,
     InputError,
+    LimitExceeded,
     ParseError,
     RuleFileError,
     UnknownRuleError,
@@ -38,11 +44,17 @@ __all__ = [
     "Difference",
     "InputError",
     "JurisdictionVerdict",
+    "LimitExceeded",
+    "Limits",
+    "ListedMatch",
     "Modification",
+    "NearMiss",
     "ParseError",
+    "ReviewNote",
     "RuleFileError",
     "RuleSet",
     "Status",
+    "Substance",
     "UnknownRuleError",
     "UnsupportedFormatError",
     "Verdict",
@@ -54,3 +66,10 @@ __all__ = [
     "standardize",
 ]
 __version__ = "0.1.0"
+
+# The public names say `classwide.X` in reprs and tracebacks, not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("classwide."):
+        _obj.__module__ = "classwide"
+del _name, _obj

@@ -95,6 +95,33 @@ class RuleSet:
         """A substance by name, synonym, id or CAS number (case and spacing ignored)."""
         return self.names.get(_name_key(text))
 
+    def find_substances(self, text: str) -> list[Substance]:
+        """Substances whose name, synonym, id or CAS number contains ``text`` (all for "")."""
+        needle = text.strip().lower()
+        return [
+            substance
+            for substance in self.substances.values()
+            if not needle
+            or any(needle in label.lower() for label in (*substance.names(), substance.cas or ""))
+        ]
+
+    def listings_of(self, substance_id: str) -> list[dict[str, Any]]:
+        """Every listing of one substance, in every jurisdiction, with its dates."""
+        return [
+            {
+                "rule": listed.id,
+                "jurisdiction": listed.jurisdiction,
+                "since": entry.since.isoformat(),
+                "until": entry.until.isoformat() if entry.until else None,
+                "schedule": entry.schedule or listed.schedule,
+                "list": entry.list_name or listed.list_name,
+                "verified": entry.verified,
+            }
+            for listed in self.lists
+            for entry in listed.entries
+            if entry.substance.id == substance_id
+        ]
+
     def summaries(self) -> list[dict[str, Any]]:
         """Every rule and list, for `classwide rules`."""
         items = [r.summary() for r in self.rules] + [lst.summary() for lst in self.lists]

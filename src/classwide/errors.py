@@ -69,7 +69,6 @@ EXIT_CODES: dict[type[ClasswideError], int] = {
 
 HTTP_STATUS: dict[type[ClasswideError], int] = {
     ClasswideError: 400,
-    RuleFileError: 500,
     UnknownRuleError: 404,
     InputError: 422,
     ParseError: 422,

@@ -2,9 +2,10 @@
 
 Endpoints under ``/api/v1``: ``POST /check``, ``POST /screen`` (a file upload, answered with
 a job id), ``GET /jobs/{id}``, ``GET /jobs/{id}/results?format=jsonl|csv``, ``GET /rules``,
-``GET /substances?q=``, ``GET /health``. The page is ``/``; OpenAPI is at ``/docs``.
-Every error is a JSON body ``{"error": {"type", "message", "limit"?}}`` with a 4xx status;
-limits live in ``ServiceLimits`` with their reasons.
+``GET /vocabulary``, ``GET /substances?q=``, ``GET /health``. The page is ``/``; OpenAPI is
+at ``/docs``, with the shape of every answer (``models.py``). Every error is a JSON body
+``{"error": {"type", "message", "limit"?}}``: 4xx for a request at fault, 500 without
+internals for a fault of the server; limits live in ``ServiceLimits`` with their reasons.
 """
 
 from __future__ import annotations
@@ -28,11 +29,28 @@ from classwide import __version__
 from classwide._api import classify, resolve_date, resolve_jurisdictions
 from classwide._limits import Limits
 from classwide._rules import RuleSet, default_rules
+from classwide._vocabulary import KINDS
 from classwide.depict import draw_svg, highlights
-from classwide.errors import HTTP_STATUS, ClasswideError
+from classwide.errors import HTTP_STATUS, ClasswideError, LimitExceeded
 from classwide.io import detect_format
 from classwide.service.audit import AuditLog
-from classwide.service.jobs import JobManager, JobTooLarge
+from classwide.service.jobs import JobManager, JobNotFound, JobTooLarge
+from classwide.service.models import (
+    CheckResponse,
+    ErrorResponse,
+    JobOut,
+    RulesResponse,
+    VocabularyResponse,
+)
+
+# The service's own errors beside the core's, in one table: error class -> HTTP status.
+SERVICE_STATUS: dict[type[ClasswideError], int] = {
+    **HTTP_STATUS,
+    JobNotFound: 404,
+    JobTooLarge: 413,
+}
+# The limit a service error is about, where the error does not carry one.
+_SERVICE_LIMITS: dict[type[ClasswideError], str] = {JobTooLarge: "max_records_per_job"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +77,9 @@ class CheckRequest(BaseModel):
     """One structure to decide."""
 
     structure: str = Field(
-        ..., description="SMILES, InChI, MOL block, name or CAS number", max_length=200_000
+        ...,
+        description="SMILES, InChI, MOL block, name or CAS number "
+        "(at most `max_check_bytes` characters)",
     )
     jurisdictions: list[str] | None = Field(None, description='codes, e.g. ["US", "CN"]')
     as_of: dt.date | None = Field(None, description="the day whose law applies (default today)")
@@ -105,22 +125,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ClasswideError)
     async def _classwide_error(request: Request, exc: ClasswideError) -> JSONResponse:
-        if isinstance(exc, JobTooLarge):
-            return _error(413, "too_large", str(exc), "max_records_per_job")
-        status = next((HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS), 400)
-        if status >= 500:
-            status = 400
-        message = str(exc)
-        limit = getattr(exc, "limit", None)
-        return _error(status, type(exc).__name__, message, _LIMIT_NAMES.get(limit, limit))
+        status = next((SERVICE_STATUS[c] for c in type(exc).__mro__ if c in SERVICE_STATUS), 400)
+        limit = getattr(exc, "limit", None) or _SERVICE_LIMITS.get(type(exc))
+        return _error(status, type(exc).__name__, str(exc), _LIMIT_NAMES.get(limit, limit))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
         )
-        limit = "max_check_bytes" if "at most" in problems and "structure" in problems else None
-        return _error(422, "invalid_request", problems or "invalid request", limit)
+        return _error(422, "invalid_request", problems or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -128,7 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
-        return _error(400, "unprocessable", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        # A fault of the server: say so, and keep its internals (SQL, paths) out of the answer.
+        return _error(500, "internal_error", "the server failed on this request")
 
     @app.middleware("http")
     async def _size_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -145,9 +160,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness, and which rules answer."""
         return {"status": "ok", "version": __version__, "rules_version": settings.rules.version}
 
-    @app.post("/api/v1/check")
+    errors = {400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+
+    @app.post(
+        "/api/v1/check",
+        response_model=CheckResponse,
+        response_model_exclude_unset=True,
+        responses={**errors, 413: {"model": ErrorResponse}},
+    )
     def check(body: CheckRequest) -> dict[str, Any]:
         """Decide one structure (SMILES, InChI, MOL block, name or CAS number)."""
+        if len(body.structure) > limits.max_check_bytes:
+            raise LimitExceeded(
+                f"structure of {len(body.structure)} characters over {limits.max_check_bytes}",
+                "max_check_bytes",
+            )
         record = classify(
             body.structure,
             body.jurisdictions,
@@ -175,7 +202,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
         return out
 
-    @app.post("/api/v1/screen", status_code=202)
+    @app.post(
+        "/api/v1/screen",
+        status_code=202,
+        response_model=JobOut,
+        responses={**errors, 413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}},
+    )
     async def screen(
         file: UploadFile = File(..., description="a SMILES, CSV/TSV, SDF or InChI file"),
         jurisdictions: str | None = Query(None, description="comma-separated codes"),
@@ -203,7 +235,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job = jobs.submit(name, bytes(data), codes, day, smiles_col, id_col)
         return job.to_dict()
 
-    @app.get("/api/v1/jobs/{job_id}")
+    @app.get(
+        "/api/v1/jobs/{job_id}", response_model=JobOut, responses={404: {"model": ErrorResponse}}
+    )
     def job_state(job_id: str) -> dict[str, Any]:
         """A job's state and progress."""
         return jobs.get(job_id).to_dict()
@@ -218,37 +252,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media = "application/x-ndjson" if format == "jsonl" else "text/csv"
         return FileResponse(path, media_type=media, filename=f"classwide-{job_id}.{format}")
 
-    @app.get("/api/v1/rules")
+    @app.get("/api/v1/rules", response_model=RulesResponse)
     def rules() -> dict[str, Any]:
-        """Every rule and list: id, jurisdiction, title, citation, dates, sources."""
+        """Every rule and list: id, jurisdiction, title, citation, dates, clauses, sources."""
         return {"rules_version": settings.rules.version, "rules": settings.rules.summaries()}
+
+    @app.get("/api/v1/vocabulary", response_model=VocabularyResponse)
+    def vocabulary() -> dict[str, Any]:
+        """Every word that rule files may use, with its one-sentence meaning."""
+        return {"kinds": [kind.to_dict() for kind in KINDS]}
 
     @app.get("/api/v1/substances")
     def substances(q: str = Query("", max_length=200, description="name, synonym or CAS")) -> dict:
         """Named substances whose name, synonym or CAS number contains ``q``."""
-        needle = q.strip().lower()
-        found = []
-        for substance in settings.rules.substances.values():
-            labels = [*substance.names(), substance.cas or ""]
-            if needle and not any(needle in label.lower() for label in labels):
-                continue
-            item = substance.to_dict()
-            item["listings"] = [
-                {
-                    "rule": lst.id,
-                    "jurisdiction": lst.jurisdiction,
-                    "since": e.since.isoformat(),
-                    "until": e.until.isoformat() if e.until else None,
-                    "schedule": e.schedule or lst.schedule,
-                    "list": e.list_name or lst.list_name,
-                    "verified": e.verified,
-                }
-                for lst in settings.rules.lists
-                for e in lst.entries
-                if e.substance.id == substance.id
-            ]
-            found.append(item)
-        return {"query": q, "count": len(found), "substances": found[:200]}
+        found = settings.rules.find_substances(q)
+        items = [
+            {**substance.to_dict(), "listings": settings.rules.listings_of(substance.id)}
+            for substance in found[:200]
+        ]
+        return {"query": q, "count": len(found), "substances": items}
 
     static = resources.files("classwide") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -4,6 +4,7 @@ const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({
   "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 let structureEditor = null;
+const definitions = new Map();  // rule id -> its clauses, with the words they use and their meaning
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -30,6 +31,7 @@ function tabs() {
 async function loadRules() {
   const info = await api("/api/v1/rules");
   $("rules-version").textContent = `rules ${info.rules_version}`;
+  for (const rule of info.rules) if (rule.clauses) definitions.set(rule.id, rule.clauses);
   const codes = [...new Set(info.rules.map((r) => r.jurisdiction))].sort();
   const box = $("jurisdictions");
   for (const code of codes) {
@@ -49,12 +51,30 @@ function matchHtml(match) {
     const clauses = match.clauses.length ? `<span class="clauses">[${esc(match.clauses.join(", "))}]</span> ` : "";
     return `<div class="match${off}">${esc(match.kind)} <b>${esc(match.rule)}</b> ${clauses}` +
       `${match.applies ? "applies" : `does not apply: ${esc(match.reason)}`}<br>` +
-      `${esc(match.explanation)}<br><small>since ${esc(match.since)} · ${esc(match.instrument)}</small></div>`;
+      `${esc(match.explanation)}<br><small>since ${esc(match.since)} · ${esc(match.instrument)}</small>` +
+      clauseList(match) + `</div>`;
   }
   const where = match.schedule ? `Schedule ${esc(match.schedule)}` : esc(match.list || match.source);
   return `<div class="match${off}">${esc(match.kind)}: <b>${esc(match.name)}</b> in ${where} ` +
     `(${esc(match.rule)})<br><small>since ${esc(match.since)}${match.since_exact === false ? " or earlier" : ""}` +
     ` · ${esc(match.instrument)}${match.listing_verified !== "V" ? ` · listing ${esc(match.listing_verified)}` : ""}</small></div>`;
+}
+
+// Beside each clause the structure uses: the law's words, and what each word of the vocabulary means.
+function clauseList(match) {
+  const known = definitions.get(match.rule) || [];
+  const items = [];
+  for (const label of match.clauses) {
+    const seen = new Set();
+    for (const clause of known.filter((c) => c.label === label)) {
+      if (seen.has(clause.text)) continue;
+      seen.add(clause.text);
+      const words = clause.words.map((w) => `<i>${esc(w.kind)}</i>: ${esc(w.means)}`).join("; ");
+      items.push(`<li class="clause" data-clause="${esc(label)}"><b>${esc(label)}</b> ${esc(clause.text)}` +
+        (words ? `<br><small>${words}</small>` : "") + `</li>`);
+    }
+  }
+  return items.length ? `<ul class="clause-words">${items.join("")}</ul>` : "";
 }
 
 function render(record) {
