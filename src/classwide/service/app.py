@@ -138,7 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        response = _error(exc.status_code, "http_error", str(exc.detail))
+        response.headers.update(exc.headers or {})  # a 405 says which methods are allowed
+        return response
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
@@ -166,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/api/v1/check",
         response_model=CheckResponse,
         response_model_exclude_unset=True,
-        responses={**errors, 413: {"model": ErrorResponse}},
+        responses={**errors, 404: {"model": ErrorResponse}, 413: {"model": ErrorResponse}},
     )
     def check(body: CheckRequest) -> dict[str, Any]:
         """Decide one structure (SMILES, InChI, MOL block, name or CAS number)."""
@@ -206,7 +208,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/api/v1/screen",
         status_code=202,
         response_model=JobOut,
-        responses={**errors, 413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}},
+        responses={
+            **errors,
+            404: {"model": ErrorResponse},
+            413: {"model": ErrorResponse},
+            415: {"model": ErrorResponse},
+        },
     )
     async def screen(
         file: UploadFile = File(..., description="a SMILES, CSV/TSV, SDF or InChI file"),
@@ -242,7 +249,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A job's state and progress."""
         return jobs.get(job_id).to_dict()
 
-    @app.get("/api/v1/jobs/{job_id}/results", response_model=None)
+    @app.get(
+        "/api/v1/jobs/{job_id}/results",
+        response_model=None,
+        responses={
+            200: {"content": {"application/x-ndjson": {}, "text/csv": {}}},
+            404: {"model": ErrorResponse},
+            409: {"model": ErrorResponse},
+            422: {"model": ErrorResponse},
+        },
+    )
     def job_results(job_id: str, format: str = Query("jsonl", pattern="^(jsonl|csv)$")) -> Any:
         """The records of a finished job, one per input record, in order."""
         job = jobs.get(job_id)
