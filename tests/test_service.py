@@ -107,6 +107,38 @@ def test_check_errors_are_4xx_json_that_name_the_limit(service, body, status, li
     assert error.get("limit") == limit
 
 
+def test_a_chunked_check_over_the_limit_is_refused_with_its_name(service):
+    """No Content-Length to read: the structure's own length is checked in the route."""
+    import json
+
+    body = json.dumps({"structure": "C" * 5_500}).encode()
+    response = service.post(
+        "/api/v1/check",
+        content=(body[i : i + 1000] for i in range(0, len(body), 1000)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["limit"] == "max_check_bytes"
+
+
+def test_check_answers_the_record_of_the_command_line(service):
+    """The response model keeps the record as the core writes it: same keys, same order."""
+    import json
+
+    from classwide import classify
+
+    answer = service.post("/api/v1/check", json={"structure": FURANYL, "as_of": "2026-11-30"})
+    expected = classify(FURANYL, as_of="2026-11-30").to_dict()
+    assert json.dumps(answer.json()) == json.dumps(expected)
+
+
+def test_vocabulary_gives_every_word_its_meaning(service):
+    kinds = service.get("/api/v1/vocabulary").json()["kinds"]
+    by_name = {k["kind"]: k for k in kinds}
+    assert "R-C(=O)-" in by_name["acyl"]["means"] and by_name["acyl"]["usable_as"] == ["replace"]
+    assert [p["name"] for p in by_name["monocycle"]["parameters"]][:2] == ["aromatic", "hetero"]
+
+
 def test_screen_job_from_upload_to_results(service):
     upload = f"{FURANYL} f\nC1CC(N broken\n\nCCO ethanol\n".encode()
     response = service.post(

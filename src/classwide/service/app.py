@@ -31,7 +31,7 @@ from classwide._limits import Limits
 from classwide._rules import RuleSet, default_rules
 from classwide._vocabulary import KINDS
 from classwide.depict import draw_svg, highlights
-from classwide.errors import HTTP_STATUS, ClasswideError, LimitExceeded
+from classwide.errors import HTTP_STATUS, ClasswideError
 from classwide.io import detect_format
 from classwide.service.audit import AuditLog
 from classwide.service.jobs import JobManager, JobNotFound, JobTooLarge
@@ -43,11 +43,21 @@ from classwide.service.models import (
     VocabularyResponse,
 )
 
+
+class RequestTooLarge(ClasswideError):
+    """A request over one of the ``ServiceLimits``; ``limit`` names it."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 # The service's own errors beside the core's, in one table: error class -> HTTP status.
 SERVICE_STATUS: dict[type[ClasswideError], int] = {
     **HTTP_STATUS,
     JobNotFound: 404,
     JobTooLarge: 413,
+    RequestTooLarge: 413,
 }
 # The limit a service error is about, where the error does not carry one.
 _SERVICE_LIMITS: dict[type[ClasswideError], str] = {JobTooLarge: "max_records_per_job"}
@@ -126,8 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ClasswideError)
     async def _classwide_error(request: Request, exc: ClasswideError) -> JSONResponse:
         status = next((SERVICE_STATUS[c] for c in type(exc).__mro__ if c in SERVICE_STATUS), 400)
-        limit = getattr(exc, "limit", None) or _SERVICE_LIMITS.get(type(exc))
-        return _error(status, type(exc).__name__, str(exc), _LIMIT_NAMES.get(limit, limit))
+        limit: str | None = getattr(exc, "limit", None) or _SERVICE_LIMITS.get(type(exc))
+        name = _LIMIT_NAMES.get(limit, limit) if limit else None
+        return _error(status, type(exc).__name__, str(exc), name)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -162,7 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness, and which rules answer."""
         return {"status": "ok", "version": __version__, "rules_version": settings.rules.version}
 
-    errors = {400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+    }
 
     @app.post(
         "/api/v1/check",
@@ -173,7 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def check(body: CheckRequest) -> dict[str, Any]:
         """Decide one structure (SMILES, InChI, MOL block, name or CAS number)."""
         if len(body.structure) > limits.max_check_bytes:
-            raise LimitExceeded(
+            raise RequestTooLarge(
                 f"structure of {len(body.structure)} characters over {limits.max_check_bytes}",
                 "max_check_bytes",
             )
@@ -233,11 +247,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         while chunk := await file.read(1 << 20):
             data.extend(chunk)
             if len(data) > limits.max_upload_bytes:
-                return _error(
-                    413,
-                    "too_large",
-                    f"upload over {limits.max_upload_bytes} bytes",
-                    "max_upload_bytes",
+                raise RequestTooLarge(
+                    f"upload over {limits.max_upload_bytes} bytes", "max_upload_bytes"
                 )
         job = jobs.submit(name, bytes(data), codes, day, smiles_col, id_col)
         return job.to_dict()
