@@ -1,4 +1,4 @@
-"""The code style of STYLE.md, checked: ruff's lint rules and its formatter."""
+"""The code style of STYLE.md, checked: ruff's lint rules, its formatter, and mypy."""
 
 from __future__ import annotations
 
@@ -31,3 +31,10 @@ def test_ruff_format_is_applied():
         text=True,
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy_finds_no_type_error():
+    found = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert found, "mypy is a test dependency"
+    result = subprocess.run([found], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

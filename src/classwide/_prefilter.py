@@ -38,7 +38,6 @@ from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet, Scaffold
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
-# Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
 _TYPE = re.compile(r"AtomType (\d+) = val")
 _HYDROGEN_AND_CHARGE = re.compile(r"H\d*(?=[A-Z]|$)|[+-]\d*$")
@@ -133,6 +132,9 @@ def _rooted(query: Chem.Mol) -> str:
 
 
 def _generic_atom(atom: Chem.Atom) -> str:
+    # RDKit has no API that says whether a query atom demands aliphatic; its debug text
+    # does. That text is not a stable interface: the RDKit pin and the prefilter's fuzz
+    # tests (tests/test_prefilter.py) are what make this safe. Re-run them on an upgrade.
     description = atom.DescribeQuery()
     lines = description.splitlines()
     element = atom.GetAtomicNum()
@@ -183,8 +185,9 @@ class Prefilter:
                 if all(Chem.MolToSmarts(q) != Chem.MolToSmarts(query) for _, q in graphs):
                     graphs.append((parent.GetNumHeavyAtoms(), query))
         self._params = Chem.SmilesParserParams()
-        self._params.sanitize = False
-        self._params.removeHs = False
+        # RDKit's stubs type these attribute setters as taking the params object itself.
+        self._params.sanitize = False  # type: ignore[assignment]
+        self._params.removeHs = False  # type: ignore[assignment]
 
     def out_of_scope(self, smiles: str) -> bool:
         """True when no rule can match the structure; False when the full path must decide."""

@@ -73,8 +73,9 @@ def draw_svg(smiles: str, verdict: JurisdictionVerdict | None = None, size: int 
     colours = highlights(verdict)[0] if verdict is not None else {}
     drawer = rdMolDraw2D.MolDraw2DSVG(size, size)
     options = drawer.drawOptions()
-    options.clearBackground = False
-    options.addStereoAnnotation = True
+    # RDKit's stubs type these attribute setters as taking the options object itself.
+    options.clearBackground = False  # type: ignore[assignment]
+    options.addStereoAnnotation = True  # type: ignore[assignment]
     bonds = {}
     for bond in mol.GetBonds():
         a, b = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()

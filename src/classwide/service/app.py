@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -159,7 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _error(500, "internal_error", "the server failed on this request")
 
     @app.middleware("http")
-    async def _size_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _size_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         length = request.headers.get("content-length")
         upload = request.url.path.endswith("/screen")
         ceiling = limits.max_upload_bytes if upload else limits.max_check_bytes
