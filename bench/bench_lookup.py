@@ -14,10 +14,10 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from classwide._decompose import MolCache
 from classwide._engine import judge_rule
 from classwide._lists import parent_key
 from classwide._rules import default_rules
-from classwide._scaffold import MolCache
 from classwide._standardize import parse_structure, standardize
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

@@ -12,6 +12,8 @@ from dataclasses import replace
 
 from rdkit import Chem
 
+from classwide import _wording as wording
+from classwide._decompose import MolCache
 from classwide._findings import (
     ClassMatch,
     Fit,
@@ -25,7 +27,7 @@ from classwide._findings import (
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._lists import ListEntry, ListRule, parent_key
 from classwide._rules import ClassRule, Reading, RuleSet
-from classwide._scaffold import MolCache, fit_rule
+from classwide._scaffold import fit_rule
 
 
 def _explanation(fit: Fit) -> str:
@@ -33,7 +35,7 @@ def _explanation(fit: Fit) -> str:
     used = {c for m in fit.modifications for c in m.clauses}
     extra = [c for c in fit.also if c not in used]
     if extra and fit.verdict is Verdict.MATCH:
-        text += f"; the same change also fits clause {', '.join(extra)}"
+        text = wording.also_fits(text, extra)
     return text
 
 
@@ -54,10 +56,7 @@ def _clause_since(rule: ClassRule, fit: Fit, start: dt.date) -> dt.date:
 def _near_miss_reason(rule: ClassRule, fit: Fit) -> str:
     if fit.differences:
         return fit.explanation()
-    return (
-        f"no modification of {rule.scaffold.reference_name}: the reference structure itself "
-        "is not a member of the class"
-    )
+    return wording.reference_not_member(rule.scaffold.reference_name)
 
 
 def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from classwide import _wording as wording
+
 
 class Status(StrEnum):
     """Per jurisdiction, the strongest control that applies (strongest first)."""
@@ -112,11 +114,11 @@ class Fit:
 
     def explanation(self) -> str:
         """One line naming each modification, or why the structure is outside."""
-        if self.differences:
-            return "; ".join(d.description for d in self.differences)
-        if not self.modifications and self.reference_is_member:
-            return "the parent compound of the family itself"
-        return "; ".join(m.description for m in self.modifications)
+        return wording.fit_explanation(
+            [d.description for d in self.differences],
+            [m.description for m in self.modifications],
+            self.reference_is_member,
+        )
 
 
 @dataclass(frozen=True)
@@ -202,9 +204,15 @@ class ListedMatch:
     @property
     def explanation(self) -> str:
         """One line: what list names it, since when."""
-        where = f"Schedule {self.schedule}" if self.schedule else (self.list_name or self.citation)
-        since = self.since if self.since_exact else f"{self.since} or earlier"
-        return f"{self.name}: named in {where} ({self.rule}) since {since}"
+        return wording.listing(
+            name=self.name,
+            rule=self.rule,
+            since=self.since,
+            since_exact=self.since_exact,
+            schedule=self.schedule,
+            list_name=self.list_name,
+            citation=self.citation,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise in the shape of the output contract."""

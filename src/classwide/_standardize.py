@@ -2,8 +2,9 @@
 
 A seized sample or a catalogue entry is usually a salt, a solvate or a charged form.
 Class laws speak of the substance "and its salts, isomers ..." (US) or are silent (China),
-and classwide decides on the neutral parent (``docs/interpretation.md``): the largest organic fragment,
-metals disconnected, charges neutralised, isotope labels and explicit hydrogens dropped.
+and classwide decides on the neutral parent (``docs/interpretation.md``): the largest
+organic fragment, metals disconnected, charges neutralised, isotope labels and explicit
+hydrogens dropped.
 Stereochemistry is kept in the reported structure but never used in a decision, because
 every definition here covers all stereoisomers of a member.
 """

@@ -1,0 +1,272 @@
+"""Lay a structure over a scaffold's core and hand the groups around it to the regions.
+
+This is the part of a fit that does not depend on the clauses: where the core is, what
+hangs off it, and which group could stand for which region. It depends only on the
+molecule and the scaffold, so every rule and reading judged on one molecule shares it
+through a ``MolCache``; ``_scaffold`` then explains each region under the clauses.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from rdkit import Chem
+
+from classwide._limits import Limits
+from classwide._rules import Region, Scaffold
+from classwide._vocabulary import Group, group_smiles, substituent_kinds, substituents_of
+
+
+@dataclass(frozen=True)
+class RingClosure:
+    """A piece bonded to the core by two or more bonds, where no region expects a ring.
+
+    Attributes:
+        at: the core map numbers it is bonded to, ascending.
+        atoms: its atoms.
+    """
+
+    at: tuple[int, ...]
+    atoms: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The molecule cut around one core match.
+
+    Attributes:
+        extra_bonds: bonds between core atoms that the core itself lacks (a bridged core),
+            as pairs of atom indices, lower index first.
+        closures: rings closed onto the core that no bridge region expects.
+        closed_at: the core map numbers those rings are bonded to.
+        groups_at: core map number -> the groups bonded to that atom by one bond.
+        bridged: bridge region id -> the ring it expects, found closed onto the core.
+    """
+
+    extra_bonds: tuple[tuple[int, int], ...]
+    closures: tuple[RingClosure, ...]
+    closed_at: frozenset[int]
+    groups_at: Mapping[int, tuple[Group, ...]]
+    bridged: Mapping[str, Group]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One way to hand the groups bonded to the core to the regions.
+
+    Attributes:
+        groups: for each region that takes one group, its group (None: hydrogen).
+        leftovers: (core map number, group) for every group no such region took.
+    """
+
+    groups: Mapping[str, Group | None]
+    leftovers: tuple[tuple[int, Group], ...]
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The structure laid over the core one way, with every assignment of its groups.
+
+    Attributes:
+        match: the atoms matched by the core query, in query order.
+        atom_map: atom index -> core map number.
+        cut: the groups and rings around the core.
+        shown: region id -> the core atoms drawn as part of that region.
+        assignments: every way to hand the groups to the regions.
+    """
+
+    match: tuple[int, ...]
+    atom_map: Mapping[int, int]
+    cut: Cut
+    shown: Mapping[str, frozenset[int]]
+    assignments: tuple[Assignment, ...]
+
+
+class MolCache:
+    """What is worth computing once per molecule, across the fits of several rules.
+
+    Core matches, cuts and assignments depend only on the molecule and the scaffold, and
+    group SMILES and substituent kinds only on the molecule and the group, so every rule
+    and reading judged on one molecule shares them. Scaffolds are told apart by id, which
+    is unique within a rule set: a cache serves the fits of one rule set.
+    """
+
+    def __init__(self, mol: Chem.Mol) -> None:
+        self.mol = mol
+        self._smiles: dict[Group, str] = {}
+        self._kinds: dict[Group, tuple[str, ...]] = {}
+        self.core_matches: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self.cuts: dict[tuple[str, tuple[int, ...]], Cut] = {}
+        self.decompositions: dict[tuple[str, tuple[int, ...]], Decomposition] = {}
+        self.distinct: dict[tuple[str, tuple[int, ...]], tuple[Decomposition, ...]] = {}
+
+    def smiles(self, group: Group) -> str:
+        """The group's canonical SMILES with ``*`` for the atom it hangs off."""
+        if group not in self._smiles:
+            self._smiles[group] = group_smiles(self.mol, group)
+        return self._smiles[group]
+
+    def kinds(self, group: Group) -> tuple[str, ...]:
+        """Every substituent kind that describes the group, in naming order."""
+        if group not in self._kinds:
+            self._kinds[group] = substituent_kinds(self.mol, group)
+        return self._kinds[group]
+
+
+def decompose(
+    cache: MolCache, scaffold: Scaffold, positions: tuple[int, ...], limits: Limits
+) -> tuple[Decomposition, ...]:
+    """Lay the molecule over ``scaffold``'s core in every way that can decide differently.
+
+    The core often maps onto itself (a piperidine twice). Matches that give every region
+    the same atoms, and every position a clause names the same atom, decide alike; of
+    those, the one that puts the groups at the lowest position numbers is kept, so that a
+    3-methyl is reported at C3 rather than C5.
+
+    Args:
+        cache: the molecule, with what earlier fits of it found.
+        scaffold: the reference structure, cut into core and regions.
+        positions: core map numbers that a clause names ("at the 4-position"), ascending.
+        limits: bounds on the search.
+
+    Returns:
+        One decomposition per kept core match; none when the core is absent.
+    """
+    key = (scaffold.id, positions)
+    if key in cache.distinct:
+        return cache.distinct[key]
+    if scaffold.id not in cache.core_matches:
+        cache.core_matches[scaffold.id] = cache.mol.GetSubstructMatches(
+            scaffold.core, uniquify=False, maxMatches=limits.max_core_matches
+        )
+    chosen: dict[tuple, tuple[tuple[int, ...], tuple[int, ...], dict[int, int]]] = {}
+    for match in sorted(cache.core_matches[scaffold.id]):
+        atom_map = {match[q]: m for m, q in scaffold.core_map_to_query}
+        atom_of = {m: a for a, m in atom_map.items()}
+        signature = (
+            frozenset(match),
+            tuple(frozenset(atom_of[m] for m in region.from_atoms) for region in scaffold.regions),
+            tuple(atom_of.get(m) for m in positions),
+        )
+        cut = _cut_once(cache, scaffold, match, atom_map)
+        anchors = tuple(
+            sorted({m for m, groups in cut.groups_at.items() if groups} | cut.closed_at)
+        )
+        if signature not in chosen or anchors < chosen[signature][1]:
+            chosen[signature] = (match, anchors, atom_map)
+    kept = tuple(
+        _decompose_once(cache, scaffold, match, atom_map) for match, _, atom_map in chosen.values()
+    )
+    cache.distinct[key] = kept
+    return kept
+
+
+def _cut_once(
+    cache: MolCache, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
+) -> Cut:
+    key = (scaffold.id, match)
+    if key not in cache.cuts:
+        cache.cuts[key] = _cut(cache.mol, scaffold, match, atom_map)
+    return cache.cuts[key]
+
+
+def _decompose_once(
+    cache: MolCache, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
+) -> Decomposition:
+    key = (scaffold.id, match)
+    if key not in cache.decompositions:
+        cut = _cut_once(cache, scaffold, match, atom_map)
+        shown = {
+            r.id: frozenset(a for a in match if atom_map[a] in r.shows) for r in scaffold.regions
+        }
+        cache.decompositions[key] = Decomposition(
+            match, atom_map, cut, shown, _assignments(scaffold, cut)
+        )
+    return cache.decompositions[key]
+
+
+def _cut(
+    mol: Chem.Mol, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
+) -> Cut:
+    """Cut the molecule around one core match: groups per core atom, and ring closures."""
+    core = frozenset(match)
+    query_bonds = {
+        frozenset((match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()]))
+        for b in scaffold.core.GetBonds()
+    }
+    extra_bonds = [
+        (a, n.GetIdx())
+        for a in sorted(core)
+        for n in mol.GetAtomWithIdx(a).GetNeighbors()
+        if a < n.GetIdx() and n.GetIdx() in core and frozenset((a, n.GetIdx())) not in query_bonds
+    ]
+    groups_at: dict[int, list[Group]] = defaultdict(list)
+    closures: list[RingClosure] = []
+    bridged: dict[str, Group] = {}
+    bridges = [r for r in scaffold.regions if r.take == "bridge"]
+    for group in substituents_of(mol, frozenset(range(mol.GetNumAtoms())), core):
+        if group.anchor != -1:
+            groups_at[atom_map[group.anchor]].append(group)
+            continue
+        links = sorted(
+            (atom_map[n.GetIdx()], n.GetIdx(), i)
+            for i in group.atoms
+            for n in mol.GetAtomWithIdx(i).GetNeighbors()
+            if n.GetIdx() in core
+        )
+        touched = tuple(sorted({m for m, _, _ in links}))
+        bridge = next(
+            (r for r in bridges if len(links) >= 2 and set(touched) <= set(r.from_atoms)), None
+        )
+        if bridge is not None:
+            # A ring the definition expects, such as a cyclic acetal's -CH2CH2-.
+            _, anchor, root = links[0]
+            bridged[bridge.id] = Group(group.atoms, root, anchor)
+        else:
+            closures.append(RingClosure(touched, group.atoms))
+    return Cut(
+        extra_bonds=tuple(extra_bonds),
+        closures=tuple(closures),
+        closed_at=frozenset(m for closure in closures for m in closure.at),
+        groups_at={m: tuple(groups) for m, groups in groups_at.items()},
+        bridged=bridged,
+    )
+
+
+def _assignments(scaffold: Scaffold, cut: Cut) -> tuple[Assignment, ...]:
+    """Every way to hand the groups to the regions, atom by core atom."""
+    per_atom_options = []
+    for map_number in sorted(m for m, _ in scaffold.core_atoms):
+        groups = sorted(cut.groups_at.get(map_number, ()), key=lambda g: g.root)
+        ones = [r for r in scaffold.regions if r.take == "one" and map_number in r.from_atoms]
+        per_atom_options.append(list(_assign(map_number, ones, groups)))
+    combinations = []
+    for combination in itertools.product(*per_atom_options):
+        assigned: dict[str, Group | None] = {}
+        leftovers: list[tuple[int, Group]] = []
+        for one_assignment, rest in combination:
+            assigned.update(one_assignment)
+            leftovers.extend(rest)
+        combinations.append(Assignment(assigned, tuple(leftovers)))
+    return tuple(combinations)
+
+
+def _assign(
+    map_number: int, regions: Sequence[Region], groups: Sequence[Group]
+) -> Iterator[tuple[dict[str, Group | None], list[tuple[int, Group]]]]:
+    """Every way to give each single-group region on one core atom one group (or none)."""
+    # A region is left without a group only when there are fewer groups than regions:
+    # a group is never left over while a region that could take it stands empty.
+    choices: list[Group | None] = [*groups, *([None] * max(0, len(regions) - len(groups)))]
+    seen = set()
+    for perm in itertools.permutations(choices, len(regions)):
+        roots = tuple(g.root if g else -1 for g in perm)
+        if roots in seen:
+            continue
+        seen.add(roots)
+        used = {g.root for g in perm if g is not None}
+        rest = [(map_number, g) for g in groups if g.root not in used]
+        yield {r.id: g for r, g in zip(regions, perm, strict=True)}, rest
