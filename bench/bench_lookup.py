@@ -16,9 +16,8 @@ from pathlib import Path
 
 from classwide._decompose import MolCache
 from classwide._engine import judge_rule
-from classwide._lists import parent_key
 from classwide._rules import default_rules
-from classwide._standardize import parse_structure, standardize
+from classwide._standardize import parent_key, parse_structure, standardize
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 LISTS = ("examples.csv", "fentanyl_hunter_library.csv", "kim2025_fentanyl_analogs.csv")

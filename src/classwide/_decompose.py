@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from rdkit import Chem
 
+from classwide._definitions import Region, Scaffold
 from classwide._limits import Limits
-from classwide._rules import Region, Scaffold
 from classwide._vocabulary import Group, group_smiles, substituent_kinds, substituents_of
 
 

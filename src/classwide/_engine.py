@@ -14,6 +14,7 @@ from rdkit import Chem
 
 from classwide import _wording as wording
 from classwide._decompose import MolCache
+from classwide._definitions import ClassRule, Reading
 from classwide._findings import (
     ClassMatch,
     Fit,
@@ -25,9 +26,10 @@ from classwide._findings import (
     Verdict,
 )
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._lists import ListEntry, ListRule, parent_key
-from classwide._rules import ClassRule, Reading, RuleSet
+from classwide._lists import ListEntry, ListRule
+from classwide._rules import RuleSet
 from classwide._scaffold import fit_rule
+from classwide._standardize import parent_key
 
 
 def _explanation(fit: Fit) -> str:
@@ -76,11 +78,7 @@ def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:
             except KeyError:
                 continue  # the clause's region belongs to another reference form
             patched.add(region.id)
-            stack = list(region.slots)
-            while stack:
-                slot = stack.pop()
-                patched.add(slot.id)
-                stack.extend(slot.slots)
+            patched.update(slot.id for slot in region.descendants())
             for parent in scaffold.all_regions():
                 if any(s.id == region.id for s in parent.slots):
                     patched.add(parent.id)
@@ -203,11 +201,11 @@ def judge(
             near_misses = [n for n in near_misses if rules.get(n.rule).match_kind == "class"]
         review = []
         for note in pending:
-            rule = rules.get(note.rule)
-            others = [m for m in matches if m.rule != rule.id]
+            noted = rules.get(note.rule)
+            others = [m for m in matches if m.rule != noted.id]
             statuses = [m.status for m in others]
             if note.class_match_would_be:
-                statuses.append(Status(rule.status))
+                statuses.append(Status(noted.status))
             review.append(
                 ReviewNote(
                     note.reading,

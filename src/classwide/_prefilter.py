@@ -34,8 +34,9 @@ import re
 from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
+from classwide._definitions import Scaffold
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import RuleSet, Scaffold
+from classwide._rules import RuleSet
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})

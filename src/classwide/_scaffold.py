@@ -31,9 +31,9 @@ from rdkit import Chem
 
 from classwide import _wording as wording
 from classwide._decompose import Assignment, Decomposition, MolCache, decompose
+from classwide._definitions import ClassRule, Clause, Reading, Region, Scaffold
 from classwide._findings import Difference, Fit, Modification, Verdict
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._rules import ClassRule, Clause, Reading, Region, Scaffold
 from classwide._vocabulary import Group, replacement_fits, substituent_allowed, substituents_of
 
 
@@ -88,16 +88,6 @@ def _combine(outcomes: Sequence[_Outcome]) -> _Outcome:
         sub_regions=tuple(subs),
         also=frozenset(also),
     )
-
-
-def _descendants(region: Region) -> list[Region]:
-    found = []
-    stack = list(region.slots)
-    while stack:
-        slot = stack.pop()
-        found.append(slot)
-        stack.extend(slot.slots)
-    return found
 
 
 class _Fitter:
@@ -301,7 +291,7 @@ class _Fitter:
         self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
     ) -> _Outcome:
         here = self._clauses(region)
-        below = [c for slot in _descendants(region) for c in self._clauses(slot)]
+        below = [c for slot in region.descendants() for c in self._clauses(slot)]
         tried = tuple(sorted({c.label for c in (*here, *below, *inherited)}))
         if group is None:
             if region.reference is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from classwide._definitions import ClassRule, Example
 from classwide._findings import Verdict
-from classwide._rules import ClassRule, Example, RuleSet
+from classwide._rules import RuleSet
 from classwide._scaffold import fit_rule, fit_scaffold
 from classwide._standardize import parse_structure, standardize
 
