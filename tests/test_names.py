@@ -54,3 +54,34 @@ def test_screen_with_a_name_column(tmp_path):
     assert [r["input_type"] for r in records[:4]] == ["name", "cas", "opsin", "opsin"]
     assert records[3]["jurisdictions"]["US"]["status"] == "not_controlled"
     assert records[4]["error"] and records[5]["error"]
+
+
+def test_a_name_with_a_line_break_is_refused_not_split():
+    """OPSIN reads one name per line: 'ethanol' + newline + 'methanol' must not become two."""
+    from classwide import ParseError, classify
+
+    with pytest.raises(ParseError, match="one line"):
+        classify("ethanol\nmethanol")
+    with pytest.raises(ParseError, match="one line"):
+        classify("A\raaa")
+
+
+def test_a_name_with_a_line_break_costs_only_its_own_record(tmp_path):
+    """A quoted CSV field holding a line break must not shift the other names' answers."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from classwide.cli import app
+
+    source = tmp_path / "names.csv"
+    source.write_text('name,id\nfentanyl,a\n"ethanol\nmethanol",b\ncarfentanil,c\n')
+    result = CliRunner().invoke(
+        app, ["screen", str(source), "--name-col", "name", "--id-col", "id"]
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", "b", "c"]
+    assert records[0]["jurisdictions"]["US"]["status"] == "listed"
+    assert "one line" in records[1]["error"]
+    assert records[2]["jurisdictions"]["US"]["status"] == "listed"

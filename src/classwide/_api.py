@@ -163,9 +163,7 @@ def classify_record(
         except InputError as exc:
             error = str(exc)
         except Exception as exc:  # an RDKit failure on one record must not stop a batch
-            error = (
-                f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
-            )
+            error = internal_error(exc)
         else:
             return Classification(
                 record_id,
@@ -180,3 +178,19 @@ def classify_record(
     return Classification(
         record_id, shown, error, None, (), rules.version, day.isoformat(), input_type
     )
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one-line error of a record whose classification raised (a bug, not bad input).
+
+    Args:
+        exc: what was raised.
+
+    Returns:
+        The text of the record's ``error`` field, on one line.
+
+    Example:
+        >>> internal_error(ValueError("no  such   atom"))
+        'internal error on this record: ValueError: no such atom'
+    """
+    return f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"

@@ -6,37 +6,53 @@ files once (their contents travel with the job, so workers need no shared file s
 chunks are submitted with a bounded number in flight, and results come back in input
 order. A chunk whose worker is lost is retried by Dask; if it still fails, it is run here,
 so that no record is lost.
+
+The per-chunk function is passed in, so this module depends on the runner loop only and
+not on ``classwide.batch``, which calls it.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from classwide._runner import Pending, in_order
+from classwide.errors import ClasswideError
+
+C = TypeVar("C")  # a chunk of work
+J = TypeVar("J")  # what every chunk needs besides itself (picklable)
+R = TypeVar("R")  # what one chunk gives
 
 
 def screen_on_dask(
-    chunks: Iterator,
-    job,
+    chunks: Iterator[C],
+    task: Callable[[J, C], R],
+    job: J,
     address: str,
     workers: int,
-    raw: bool = False,  # type: ignore[no-untyped-def]
-) -> Iterator:
-    """Yield the records of every chunk, in order, computed on a Dask cluster.
+) -> Iterator[R]:
+    """Yield ``task(job, chunk)`` for every chunk, in order, computed on a Dask cluster.
 
-    With ``raw``, chunks are ``RawChunk`` text and each yields ``(text, records, errors)``.
+    Args:
+        chunks: the work, read lazily.
+        task: the per-chunk function; it must be importable by the workers.
+        job: its first argument, the same for every chunk.
+        address: "local" for a local cluster of ``workers`` processes, or a scheduler
+            address.
+        workers: the size of a local cluster.
+
+    Yields:
+        One result per chunk, in input order.
+
+    Raises:
+        ClasswideError: when Dask's distributed scheduler is not installed.
     """
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        from classwide.errors import ClasswideError
-
         raise ClasswideError(
             "--dask needs the dask[distributed] package: pip install 'classwide[dask]'"
         ) from None
-    from classwide.batch import ReadAhead, run_chunk, run_raw_chunk
-
-    task = run_raw_chunk if raw else run_chunk
-    reading = ReadAhead(chunks)
 
     cluster = None
     if address == "local":
@@ -49,25 +65,22 @@ def screen_on_dask(
         client = Client(cluster)
     else:
         client = Client(address)
+
+    def submit(chunk: C) -> Pending[R]:
+        return client.submit(task, job, chunk, pure=False, retries=2)
+
+    def run_here(error: Exception, in_flight: tuple[C, ...]) -> Iterator[R]:
+        # Dask has already retried the chunk on other workers; running it in this process
+        # is the last resort, so that a lost worker never costs records.
+        yield task(job, in_flight[0])
+
     try:
         size = max(1, sum(client.nthreads().values()))
-        in_flight: deque = deque()
-        while True:
-            while len(in_flight) < size * 4 and (chunk := reading.next()) is not None:
-                in_flight.append((chunk, client.submit(task, job, chunk, pure=False, retries=2)))
-            if not in_flight:
-                reading.raise_failure()
-                return
-            chunk, future = in_flight.popleft()
-            try:
-                results = future.result()
-            except Exception:  # noqa: BLE001 - a lost worker or a failed task: run it here
-                results = task(job, chunk)
-            if raw:
-                yield results
-            else:
-                yield from results
+        yield from in_order(chunks, submit, limit=size * 4, on_failure=run_here)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+__all__ = ["screen_on_dask"]

@@ -42,6 +42,19 @@ def looks_like_name(text: str) -> bool:
     return letters >= 4 and lower >= 3 and not text.strip().startswith(("[", "("))
 
 
+# OPSIN reads one name per line: a name holding a line break would become two names.
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def one_line(name: str) -> bool:
+    """True when a name holds no line break (OPSIN takes one name per line).
+
+    >>> one_line("ethanol"), one_line("ethanol" + chr(10) + "methanol")
+    (True, False)
+    """
+    return not _LINE_BREAKS.intersection(name)
+
+
 def java_available() -> bool:
     """OPSIN runs on Java."""
     return shutil.which("java") is not None
@@ -64,11 +77,15 @@ def opsin_smiles(names: list[str]) -> list[str | None]:
         from py2opsin import py2opsin
     except ImportError:  # pragma: no cover - a dependency of the package
         raise ParseError("cannot parse chemical names: the py2opsin package is missing") from None
+    if not all(one_line(name) for name in names):
+        raise ParseError("a chemical name must be one line")
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = py2opsin(list(names), tmp_fpath=os.path.join(tmp, "names.txt"))
     if isinstance(result, str):
         result = [result]
+    if len(result) != len(names):
+        raise ParseError(f"OPSIN gave {len(result)} answers for {len(names)} names")
     return [smiles or None for smiles in result]
 
 
@@ -100,6 +117,8 @@ def resolve(text: str, rules: RuleSet, *, use_opsin: bool = True) -> Resolved:
         parsed = Chem.MolFromSmiles(stripped, sanitize=False)
     if parsed is not None or not use_opsin or not looks_like_name(stripped):
         return Resolved(text, "smiles")
+    if not one_line(stripped):
+        raise ParseError("not a SMILES, and a chemical name must be one line")
     (smiles,) = opsin_smiles([stripped])
     if smiles is None:
         raise ParseError(

@@ -496,14 +496,19 @@ class Kind:
         """False for words that only name what was found (no clause of a law allows them)."""
         return self.substitute or self.replace
 
+    @property
+    def usable_as(self) -> tuple[str, ...]:
+        """Where a clause may use the word: "substitute", "replace", both or neither."""
+        return tuple(
+            u for u, ok in (("substitute", self.substitute), ("replace", self.replace)) if ok
+        )
+
     def to_dict(self) -> dict[str, object]:
         """The entry as plain JSON types (``classwide rules --vocabulary``)."""
         return {
             "kind": self.name,
             "means": self.means,
-            "usable_as": [
-                u for u, ok in (("substitute", self.substitute), ("replace", self.replace)) if ok
-            ],
+            "usable_as": list(self.usable_as),
             "parameters": [
                 {"name": p.name, "type": p.type, "means": p.means} for p in self.parameters
             ],

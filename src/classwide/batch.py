@@ -1,12 +1,17 @@
 """Screen a stream of records: one output record per input record, in input order.
 
-Three runners share one per-chunk function, ``run_chunk``:
+Three runners share one per-chunk function, ``run_chunk``, which returns a ``ChunkResult``:
 
 * sequential, in this process;
 * worker processes on this machine (``workers`` > 1), at most a bounded number of chunks in
   flight so that memory does not depend on the input size;
 * a Dask cluster (``dask="local"`` or a scheduler address), the same function over the same
   chunks.
+
+The two parallel runners share one submission loop (``classwide._runner``). Library
+callers use ``screen``, which yields ``Classification`` objects; writers (the command line)
+use ``screen_chunks``, which yields text serialised in the workers and takes the raw
+SMILES-line fast path by itself when it applies.
 
 Results are yielded in input order as soon as the chunk at the head is ready. Faults are
 data, never a lost record: a record that takes too long becomes an error record
@@ -24,24 +29,34 @@ import multiprocessing as mp
 import os
 import signal
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
-from classwide._api import classify_record
+from classwide._api import classify_record, internal_error
+from classwide._dask import screen_on_dask
 from classwide._findings import Classification, JurisdictionVerdict, Status
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._names import Resolved, looks_like_name, opsin_smiles, resolve
+from classwide._names import Resolved, looks_like_name, one_line, opsin_smiles, resolve
 from classwide._prefilter import Prefilter
 from classwide._rules import RuleSet, default_rules, load_rules
+from classwide._runner import in_order
 from classwide.errors import InputError
-from classwide.io import InputRecord, RawChunk, records_of, serialize
+from classwide.io import (
+    InputRecord,
+    RawChunk,
+    RecordStream,
+    raw_smiles_chunks,
+    records_of,
+    serialize,
+)
 
 CHUNK = 128
 # Extra seconds a whole chunk may take beyond its records' limits before its worker is
@@ -59,7 +74,9 @@ class Job:
     names: bool = False
     prefilter: bool = True
     limits: Limits = DEFAULT_LIMITS
-    fmt: str | None = None  # serialise in the worker: "jsonl", "csv" or "sdf"
+    # Serialise in the worker ("jsonl", "csv" or "sdf"), so that the process that writes
+    # only writes: ChunkResult.text is filled. None: ChunkResult.objects is.
+    fmt: str | None = None
 
 
 class RecordTimeout(Exception):
@@ -77,7 +94,7 @@ def _rules_and_prefilter(
     if key not in _process_cache:
         _process_cache.clear()
         if rules is None:
-            rules = load_rules(texts=job.rule_texts) if job.rule_texts else default_rules()
+            rules = rules_with(texts=job.rule_texts)
         _process_cache[key] = (rules, Prefilter(rules, job.limits) if job.prefilter else None)
     return _process_cache[key]
 
@@ -117,92 +134,105 @@ class _Alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _expire(signum, frame):  # type: ignore[no-untyped-def]
+def _expire(signum: int, frame: FrameType | None) -> NoReturn:
     raise RecordTimeout
 
 
 _ALARM = _Alarm()
 
 
-def run_chunk(job: Job, chunk: list[InputRecord], rules: RuleSet | None = None) -> list:
+@dataclass(frozen=True)
+class ChunkResult:
+    """What one chunk of records gave: the unit every runner hands back, in input order.
+
+    Attributes:
+        text: the chunk's records serialised in ``Job.fmt``, ready to append to the output
+            (empty when ``Job.fmt`` is None).
+        records: how many records the chunk held.
+        errors: how many of them have ``error`` set.
+        objects: the records as ``Classification`` objects when ``Job.fmt`` is None
+            (empty otherwise, so that workers send back text only).
+    """
+
+    text: str = ""
+    records: int = 0
+    errors: int = 0
+    objects: tuple[Classification, ...] = ()
+
+    @classmethod
+    def of(cls, job: Job, records: Sequence[Classification]) -> ChunkResult:
+        """The result of classified records, in the form ``job.fmt`` asks for."""
+        errors = sum(record.error is not None for record in records)
+        if job.fmt is None:
+            return cls("", len(records), errors, tuple(records))
+        text = "".join(_serialize(record, job.fmt, job.codes) for record in records)
+        return cls(text, len(records), errors)
+
+    @classmethod
+    def joined(cls, parts: Iterable[ChunkResult]) -> ChunkResult:
+        """One result for consecutive parts of a chunk (a chunk run record by record)."""
+        parts = list(parts)
+        return cls(
+            "".join(part.text for part in parts),
+            sum(part.records for part in parts),
+            sum(part.errors for part in parts),
+            tuple(record for part in parts for record in part.objects),
+        )
+
+
+Chunk = list[InputRecord] | RawChunk  # a raw chunk is split into records by the worker
+
+
+def run_chunk(job: Job, chunk: Chunk, rules: RuleSet | None = None) -> ChunkResult:
     """Classify one chunk of records, in order (the unit of work of every runner).
 
-    Returns Classification objects, or with ``job.fmt`` set, ``(text, had_error)`` pairs
-    already serialised, so that the process that writes the output only writes.
+    Args:
+        job: what to classify against, and whether to serialise (``job.fmt``) here, so
+            that the process that writes the output only writes.
+        chunk: records, or a raw chunk of SMILES lines.
+        rules: the rule set (default: compiled from the job, once per process).
+
+    Returns:
+        The chunk's records, as text or as objects.
     """
+    records = _records(chunk)
     rules, prefilter = _rules_and_prefilter(job, rules)
-    resolved = _resolve_names(chunk, rules) if job.names else [None] * len(chunk)
+    resolved = _resolve_names(records, rules) if job.names else [None] * len(records)
     quick = prefilter if not job.names else None
-    out: list = []
+    out: list[Classification] = []
     try:
-        for record, found in zip(chunk, resolved, strict=True):
+        for record, found in zip(records, resolved, strict=True):
             if quick is not None and record.error is None and _settled(quick, record.text):
                 # Bounded by the size limits, so no alarm is needed; most records end here.
-                settled = _out_of_scope(record, job.codes, job.day, rules)
-                out.append((_serialize(settled, job), False) if job.fmt is not None else settled)
+                out.append(_out_of_scope(record, job.codes, job.day, rules))
                 continue
-            result = _classify_one(record, found, job, rules)
-            if job.fmt is not None:
-                result = (_serialize(result, job), result.error is not None)
-            out.append(result)
+            out.append(_classify_one(record, found, job, rules))
     finally:
         _ALARM.disarm()
-    return out
+    return ChunkResult.of(job, out)
+
+
+def _records(chunk: Chunk) -> list[InputRecord]:
+    return records_of(chunk) if isinstance(chunk, RawChunk) else chunk
+
+
+def _size(chunk: Chunk) -> int:
+    # A raw chunk ends every line with a newline; counting them is cheaper than splitting.
+    return chunk.text.count("\n") if isinstance(chunk, RawChunk) else len(chunk)
 
 
 _templates: dict[tuple, tuple[str, str, str]] = {}
 
 
-def run_raw_chunk(job: Job, chunk: RawChunk) -> tuple[str, int, int]:
-    """Classify the lines of a raw chunk; return their output text, records and errors."""
-    results = run_chunk(replace(job, fmt=job.fmt or "jsonl"), records_of(chunk))
-    return "".join(text for text, _ in results), len(results), sum(e for _, e in results)
-
-
-def screen_raw(
-    chunks: Iterable[RawChunk],
-    codes: Sequence[str],
-    day: dt.date,
-    *,
-    fmt: str = "jsonl",
-    rules: RuleSet | None = None,
-    extra_rules: Sequence[str | Path] = (),
-    workers: int = 1,
-    prefilter: bool = True,
-    dask: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Iterator[tuple[str, int, int]]:
-    """The fast path for SMILES-line files: chunks of text in, chunks of output text out.
-
-    Yields, per chunk and in input order, the serialised records, their count and how
-    many had an error. A chunk whose worker fails is run again record by record by the
-    record path (``screen``), so that faults are isolated as there.
-    """
-    texts = tuple((Path(p).name, Path(p).read_bytes()) for p in extra_rules)
-    job = Job(tuple(codes), day, texts, False, prefilter, limits, fmt)
-    if dask is not None:
-        from classwide._dask import screen_on_dask
-
-        yield from screen_on_dask(iter(chunks), job, dask, workers, raw=True)
-        return
-    if workers <= 1:
-        local = rules or (load_rules(texts=texts) if texts else default_rules())
-        for chunk in chunks:
-            results = _run_chunk_safely(job, records_of(chunk), local)
-            yield "".join(t for t, _ in results), len(results), sum(e for _, e in results)
-        return
-    yield from _on_processes(iter(chunks), job, workers, raw=True)
-
-
-def _serialize(record: Classification, job: Job) -> str:
+def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
     """Serialise a record; a prefiltered one through a template (same bytes, less work)."""
-    if job.fmt != "jsonl" or record.decided_by != "prefilter":
-        return serialize(record, job.fmt or "jsonl", job.codes)
-    key = (job.codes, record.as_of, record.rules_version)
+    if fmt != "jsonl" or record.decided_by != "prefilter":
+        return serialize(record, fmt, codes)
+    key = (codes, record.as_of, record.rules_version)
     if key not in _templates:
         marker_id, marker_input = "\u0001ID\u0001", "\u0001INPUT\u0001"
         sample = replace(record, id=marker_id, input=marker_input)
-        text = serialize(sample, "jsonl", job.codes)
+        text = serialize(sample, "jsonl", codes)
         head, rest = text.split(json.dumps(marker_id), 1)
         middle, tail = rest.split(json.dumps(marker_input), 1)
         _templates.clear()
@@ -299,6 +329,9 @@ def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | 
             out.append(str(exc))
             continue
         if found.input_type == "smiles" and looks_like_name(text):
+            if not one_line(text):  # OPSIN would read two names, and shift every answer
+                out.append("not a SMILES, and a chemical name must be one line")
+                continue
             pending.append(i)
         out.append(found)
     if pending:
@@ -309,22 +342,67 @@ def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | 
             reason = str(exc)
         else:
             reason = "not a name in classwide's substance data or one OPSIN can parse"
-        for i, found in zip(pending, smiles, strict=True):
-            out[i] = Resolved(found, "opsin") if found else reason
+        for i, parsed in zip(pending, smiles, strict=True):
+            out[i] = Resolved(parsed, "opsin") if parsed else reason
     return out
 
 
 def resolve_workers(workers: int | None) -> int:
-    """``None``, 0 or -1 mean all cores (joblib's convention)."""
+    """The number of worker processes for a ``--workers`` value.
+
+    None, 0 or a negative number mean every core of this machine. That is classwide's own
+    convention, not joblib's: joblib reads None as one job, refuses 0, and reads -2 as all
+    cores but one.
+
+    Args:
+        workers: the requested number of processes.
+
+    Returns:
+        At least 1.
+
+    Example:
+        >>> resolve_workers(3)
+        3
+    """
     if workers is None or workers <= 0:
         return os.cpu_count() or 1
     return workers
+
+
+def rules_with(
+    extra: Iterable[str | Path] = (), *, texts: Iterable[tuple[str, bytes]] = ()
+) -> RuleSet:
+    """The packaged rules plus extra rule files, given as paths or as (name, content).
+
+    Without extra files this is the packaged set, compiled once per process.
+
+    Raises:
+        RuleFileError: naming the file and field of the first problem found.
+    """
+    extra, texts = tuple(extra), tuple(texts)
+    if not extra and not texts:
+        return default_rules()
+    return load_rules(extra, texts=texts)
 
 
 def _chunks(records: Iterable[InputRecord], size: int = CHUNK) -> Iterator[list[InputRecord]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _job(
+    codes: Sequence[str],
+    day: dt.date,
+    extra_rules: Sequence[str | Path],
+    names: bool,
+    prefilter: bool,
+    limits: Limits,
+    fmt: str | None,
+) -> Job:
+    # Workers receive the extra rule files' contents, so they need no shared file system.
+    texts = tuple((Path(p).name, Path(p).read_bytes()) for p in extra_rules)
+    return Job(tuple(codes), day, texts, names, prefilter, limits, fmt)
 
 
 def screen(
@@ -339,8 +417,7 @@ def screen(
     prefilter: bool = True,
     dask: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    fmt: str | None = None,
-) -> Iterator:
+) -> Iterator[Classification]:
     """Classify every record, yielding results in input order.
 
     Args:
@@ -355,162 +432,200 @@ def screen(
             (their `standardized` is then not computed).
         dask: "local" for a local Dask cluster, or a scheduler address; None: no Dask.
         limits: per-record limits (size, time).
-        fmt: serialise each record in the workers ("jsonl", "csv", "sdf") and yield
-            ``(text, had_error)`` pairs instead of objects.
 
     Yields:
-        One ``Classification`` (or serialised record) per input record.
-    """
-    texts = tuple((Path(p).name, Path(p).read_bytes()) for p in extra_rules)
-    job = Job(tuple(codes), day, texts, names, prefilter, limits, fmt)
-    if dask is not None:
-        from classwide._dask import screen_on_dask
+        One ``Classification`` per input record. To write output, use ``screen_chunks``,
+        which serialises in the workers.
 
-        yield from screen_on_dask(_chunks(records), job, dask, workers)
-    elif workers <= 1:
-        local = rules or (load_rules(texts=texts) if texts else default_rules())
-        for chunk in _chunks(records):
-            yield from _run_chunk_safely(job, chunk, local)
+    Example:
+        >>> from classwide.io import InputRecord
+        >>> [r.error for r in screen([InputRecord("1", "CCO")], ["US"], dt.date(2026, 1, 1))]
+        [None]
+    """
+    job = _job(codes, day, extra_rules, names, prefilter, limits, None)
+    for result in _run(_chunks(records), job, rules, workers, dask):
+        yield from result.objects
+
+
+def screen_chunks(
+    streams: Sequence[RecordStream],
+    codes: Sequence[str],
+    day: dt.date,
+    *,
+    fmt: str | None = "jsonl",
+    skip: int = 0,
+    rules: RuleSet | None = None,
+    extra_rules: Sequence[str | Path] = (),
+    workers: int = 1,
+    names: bool = False,
+    prefilter: bool = True,
+    dask: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[ChunkResult]:
+    """Classify every record of open inputs, one chunk at a time: the entry for writers.
+
+    With ``fmt`` set and inputs that are all SMILES or InChI lines, whole blocks of text
+    go to the workers and output text comes back (the fast path: the process that reads
+    and writes does almost nothing else). Otherwise records are read here and sent in
+    chunks. Both give the same bytes.
+
+    Args:
+        streams: open inputs (``classwide.io.read_records``), read in turn.
+        codes: resolved jurisdiction codes.
+        day: the day whose law applies.
+        fmt: serialise in the workers ("jsonl", "csv", "sdf") into ``ChunkResult.text``;
+            None: return ``Classification`` objects in ``ChunkResult.objects``.
+        skip: leave out the first ``skip`` records (an output resumed after them).
+        rules: the rule set for the sequential path (default: packaged + ``extra_rules``).
+        extra_rules: extra rule files; workers receive their contents, not their paths.
+        workers: worker processes; 1 runs in this process.
+        names: records are names or CAS numbers, not structures.
+        prefilter: let the rule-derived prefilter settle records no rule can apply to.
+        dask: "local" for a local Dask cluster, or a scheduler address; None: no Dask.
+        limits: per-record limits (size, time).
+
+    Yields:
+        One ``ChunkResult`` per chunk, in input order.
+
+    Raises:
+        InputError: when an input cannot be read any further, after every record before
+            the damage has been yielded.
+    """
+    job = _job(codes, day, extra_rules, names, prefilter, limits, fmt)
+    raw = fmt is not None and not names and all(s.kind in ("smiles", "inchi") for s in streams)
+    if raw:
+        chunks: Iterable[Chunk] = _raw_chunks(streams, skip)
     else:
-        yield from _on_processes(_chunks(records), job, workers, raw=False)
+        chunks = _chunks(islice(chain.from_iterable(streams), skip, None))
+    yield from _run(chunks, job, rules, workers, dask)
+
+
+def _raw_chunks(streams: Sequence[RecordStream], skip: int) -> Iterator[RawChunk]:
+    """Raw chunks of every input in turn, after skipping ``skip`` records (a resumed run)."""
+    for stream in streams:
+        handle = stream.handle
+        first = 1
+        while skip and handle.readline():
+            skip -= 1
+            first += 1
+        yield from raw_smiles_chunks(handle, first=first)
+
+
+def _run(
+    chunks: Iterable[Chunk], job: Job, rules: RuleSet | None, workers: int, dask: str | None
+) -> Iterator[ChunkResult]:
+    """Run every chunk on the runner asked for: Dask, this process, or worker processes."""
+    if dask is not None:
+        yield from screen_on_dask(iter(chunks), run_chunk, job, dask, workers)
+    elif workers <= 1:
+        local = rules if rules is not None else rules_with(texts=job.rule_texts)
+        for chunk in chunks:
+            yield _run_chunk_safely(job, chunk, local)
+    else:
+        pool = _Pool(job, workers)
+        try:
+            yield from in_order(
+                iter(chunks),
+                pool.submit,
+                limit=workers * 4,
+                timeout=pool.timeout,
+                on_failure=pool.recover,
+            )
+        finally:
+            pool.close()
+
+
+def _run_chunk_safely(job: Job, chunk: Chunk, rules: RuleSet) -> ChunkResult:
+    """The in-process runner's unit: a chunk that raises is run again record by record."""
+    try:
+        return run_chunk(job, chunk, rules)
+    except Exception:  # noqa: BLE001 - a bug on one record must cost that record only
+        parts = []
+        for record in _records(chunk):
+            try:
+                parts.append(run_chunk(job, [record], rules))
+            except Exception as exc:  # noqa: BLE001 - the record's own failure, as data
+                failed = error_record(record, internal_error(exc), job, rules)
+                parts.append(ChunkResult.of(job, [failed]))
+        return ChunkResult.joined(parts)
 
 
 class _Pool:
-    """A process pool that can be killed and replaced when a worker dies or hangs."""
+    """Worker processes for one job, killed and replaced when a worker dies or hangs.
 
-    def __init__(self, workers: int) -> None:
+    It supplies the runner loop's ``submit``, ``timeout`` and failure policy (``recover``):
+    the records of a suspect chunk are run again one at a time, so that only the record
+    that kills or hangs a worker, or raises, becomes an error record.
+    """
+
+    def __init__(self, job: Job, workers: int) -> None:
+        self.job = job
         self.workers = workers
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        self.executor = ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
+        self._start()
 
-    def submit(self, job: Job, chunk: list[InputRecord]) -> Future:
-        return self.executor.submit(run_chunk, job, chunk)
+    def _start(self) -> None:
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
+
+    def submit(self, chunk: Chunk) -> Future[ChunkResult]:
+        return self.executor.submit(run_chunk, self.job, chunk)
+
+    def timeout(self, chunk: Chunk) -> float:
+        return self.job.limits.seconds_per_record * _size(chunk) + CHUNK_GRACE_SECONDS
 
     def replace(self) -> None:
-        processes = list(getattr(self.executor, "_processes", {}).values())
+        # The executor has no public way to stop a worker that is busy: shutdown() only
+        # cancels the chunks not yet started and waits for the others, forever for a hung
+        # one. Killing its processes, found in the private ``_processes``, is the only way.
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
         for process in processes:
             with contextlib.suppress(Exception):
                 process.kill()
         self.executor.shutdown(wait=False, cancel_futures=True)
-        self.__init__(self.workers)  # type: ignore[misc]
+        self._start()
+
+    def recover(self, error: Exception, in_flight: tuple[Chunk, ...]) -> Iterator[ChunkResult]:
+        if isinstance(error, (BrokenProcessPool, FutureTimeout)):
+            # A worker died or hung: every chunk in flight is suspect, and their results
+            # are lost with the pool. Replace it and run their records one by one, to
+            # report the culprit alone.
+            suspects = in_flight
+            self.replace()
+        else:
+            # The chunk raised (a bug on some record): only this chunk is suspect.
+            suspects = in_flight[:1]
+        for chunk in suspects:
+            yield ChunkResult.joined(self._isolate(record) for record in _records(chunk))
+
+    def _isolate(self, record: InputRecord) -> ChunkResult:
+        """Run one record alone; if it breaks its worker, it becomes an error record."""
+        future = self.submit([record])
+        try:
+            return future.result(timeout=self.timeout([record]))
+        except BrokenProcessPool:
+            self.replace()
+            error = "the worker process died on this record"
+        except FutureTimeout:
+            self.replace()
+            error = f"timeout: over {self.job.limits.seconds_per_record:g} s on this record"
+        except Exception as exc:  # noqa: BLE001 - the record's own failure, as data
+            error = internal_error(exc)
+        return ChunkResult.of(self.job, [error_record(record, error, self.job)])
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _chunk_timeout(job: Job, chunk: list[InputRecord]) -> float:
-    return job.limits.seconds_per_record * len(chunk) + CHUNK_GRACE_SECONDS
-
-
-def _on_processes(chunks: Iterator, job: Job, workers: int, *, raw: bool) -> Iterator:
-    """Run chunks on a pool, in order; raw chunks yield one output tuple each."""
-    task = run_raw_chunk if raw else run_chunk
-    reading = ReadAhead(chunks)
-    pool = _Pool(workers)
-    in_flight: deque[tuple[object, Future]] = deque()
-    try:
-        while True:
-            while len(in_flight) < workers * 4 and (chunk := reading.next()) is not None:
-                in_flight.append((chunk, pool.executor.submit(task, job, chunk)))
-            if not in_flight:
-                reading.raise_failure()
-                return
-            chunk, future = in_flight[0]
-            try:
-                result = future.result(timeout=_chunk_timeout(job, _records(chunk)))
-            except Exception as exc:  # noqa: BLE001 - a failed chunk must not end the run
-                if isinstance(exc, (BrokenProcessPool, FutureTimeout)):
-                    # A worker died or hung: every chunk in flight is suspect. Replace the
-                    # pool and run their records one by one, to report the culprit alone.
-                    pending = [c for c, _ in in_flight]
-                    in_flight.clear()
-                    pool.replace()
-                else:
-                    # The chunk raised (a bug on some record): only this chunk is suspect.
-                    pending = [in_flight.popleft()[0]]
-                for suspect in pending:
-                    outputs = list(_isolate(pool, job, _records(suspect)))
-                    if raw:
-                        yield (
-                            "".join(t for t, _ in outputs),
-                            len(outputs),
-                            sum(e for _, e in outputs),
-                        )
-                    else:
-                        yield from outputs
-                continue
-            in_flight.popleft()
-            if raw:
-                yield result
-            else:
-                yield from result
-    finally:
-        pool.close()
-
-
-class ReadAhead:
-    """Chunks to submit; a read failure waits until the chunks read before it are written."""
-
-    def __init__(self, chunks: Iterator) -> None:
-        self.chunks = chunks
-        self.failure: Exception | None = None
-
-    def next(self) -> object | None:
-        """The next chunk, or None at the end or after a read failure."""
-        if self.failure is not None:
-            return None
-        try:
-            return next(self.chunks, None)
-        except Exception as exc:  # noqa: BLE001 - raised again once the work in flight is out
-            self.failure = exc
-            return None
-
-    def raise_failure(self) -> None:
-        """Raise the read failure, if there was one."""
-        if self.failure is not None:
-            raise self.failure
-
-
-def _records(chunk: list[InputRecord] | RawChunk) -> list[InputRecord]:
-    return records_of(chunk) if isinstance(chunk, RawChunk) else chunk
-
-
-def _isolate(pool: _Pool, job: Job, chunk: list[InputRecord]) -> Iterator[Classification]:
-    """Run records one at a time; the one that breaks a worker becomes an error record."""
-    for record in chunk:
-        future = pool.submit(job, [record])
-        try:
-            yield from future.result(timeout=_chunk_timeout(job, [record]))
-        except BrokenProcessPool:
-            pool.replace()
-            yield _as_output(
-                error_record(record, "the worker process died on this record", job), job
-            )
-        except FutureTimeout:
-            pool.replace()
-            message = f"timeout: over {job.limits.seconds_per_record:g} s on this record"
-            yield _as_output(error_record(record, message, job), job)
-        except Exception as exc:  # noqa: BLE001 - the record's own failure, as data
-            yield _as_output(error_record(record, _internal(exc), job), job)
-
-
-def _internal(exc: BaseException) -> str:
-    return f"internal error on this record: {type(exc).__name__}: {' '.join(str(exc).split())}"
-
-
-def _run_chunk_safely(job: Job, chunk: list[InputRecord], rules: RuleSet) -> list:
-    """The in-process runner's unit: a chunk that raises is run again record by record."""
-    try:
-        return run_chunk(job, chunk, rules)
-    except Exception:  # noqa: BLE001
-        out = []
-        for record in chunk:
-            try:
-                out.extend(run_chunk(job, [record], rules))
-            except Exception as exc:  # noqa: BLE001
-                out.append(_as_output(error_record(record, _internal(exc), job, rules), job))
-        return out
-
-
-def _as_output(record: Classification, job: Job) -> object:
-    return record if job.fmt is None else (serialize(record, job.fmt, job.codes), True)
+__all__ = [
+    "CHUNK",
+    "CHUNK_GRACE_SECONDS",
+    "ChunkResult",
+    "Job",
+    "RecordTimeout",
+    "error_record",
+    "resolve_workers",
+    "rules_with",
+    "run_chunk",
+    "screen",
+    "screen_chunks",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from classwide._definitions import ClassRule, Example
 from classwide._findings import Verdict
 from classwide._rules import RuleSet
@@ -24,10 +26,17 @@ def example_failure(rule: ClassRule, example: Example) -> str | None:
     return None
 
 
-def run_rule_examples(rules: RuleSet) -> list[str]:
-    """Check every example of every rule; return the failures (empty when all hold)."""
+def run_rule_examples(rules: RuleSet, paths: Collection[str] | None = None) -> list[str]:
+    """Check every example of every rule; return the failures (empty when all hold).
+
+    Args:
+        rules: the rule set.
+        paths: check only the definitions loaded from these files (None: all).
+    """
     failures = []
     for rule in rules.rules:
+        if paths is not None and rule.path not in paths:
+            continue
         for example in rule.examples:
             problem = example_failure(rule, example)
             if problem:

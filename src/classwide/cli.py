@@ -1,6 +1,6 @@
 """The command line: parse arguments, call the library, format the output.
 
-Exit status (see ``../shared/CONTRACT.md``): 0 when every record was processed (records
+Exit status (see ``docs/output-format.md``): 0 when every record was processed (records
 that could not be read are still reported); 2 for a usage error or, for ``check``, a
 structure that cannot be read; 1 only under ``--strict`` when a record had an error.
 """
@@ -8,11 +8,10 @@ structure that cannot be read; 1 only under ``--strict`` when a record had an er
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,19 +22,13 @@ from rich.table import Table
 
 from classwide._api import classify, resolve_date, resolve_jurisdictions
 from classwide._findings import Classification, Status
-from classwide._rules import RuleSet, default_rules, load_rules
-from classwide.batch import resolve_workers, screen, screen_raw
+from classwide._rules import RuleSet
+from classwide._schema import json_schema_text
+from classwide._vocabulary import KINDS
+from classwide.batch import resolve_workers, rules_with, screen_chunks
+from classwide.checks import run_rule_examples
 from classwide.errors import EXIT_OK, EXIT_STRICT_FAILED, EXIT_USAGE, ClasswideError, exit_code_for
-from classwide.io import (
-    RawChunk,
-    RecordStream,
-    Writer,
-    completed_records,
-    detect_format,
-    raw_smiles_chunks,
-    read_records,
-    record_json,
-)
+from classwide.io import RecordStream, Writer, completed_records, read_records, record_json
 
 app = typer.Typer(
     add_completion=False,
@@ -70,12 +63,13 @@ RulesOpt = Annotated[
 
 
 def _fail(error: ClasswideError | str, code: int = EXIT_USAGE) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    # The message quotes user input (SMILES, SMARTS, paths): brackets must stay as written.
+    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
 def _rules(extra: list[Path] | None) -> RuleSet:
-    return load_rules(extra) if extra else default_rules()
+    return rules_with(extra or ())
 
 
 @app.command()
@@ -99,7 +93,10 @@ def check(
 
 def _print_record(record: Classification) -> None:
     out = Console()
-    out.print(f"[bold]{record.standardized}[/]  (law as of {record.as_of})", highlight=False)
+    out.print(
+        f"[bold]{escape(record.standardized or '')}[/]  (law as of {record.as_of})",
+        highlight=False,
+    )
     for verdict in record.jurisdictions:
         style = STATUS_STYLE[verdict.status]
         out.print(f"\n[bold]{verdict.jurisdiction}[/]: [{style}]{verdict.status.value}[/]")
@@ -188,11 +185,7 @@ def screen_command(
         raise _fail(exc, exit_code_for(exc)) from None
 
     done = completed_records(str(output), fmt) if resume and output else 0
-    raw = (
-        fmt != "table"
-        and name_col is None
-        and all(detect_format(path) in ("smiles", "inchi") for path in inputs)
-    )
+    table = fmt == "table"
     errors = written = 0
     table_rows: list[Classification] = []
     with contextlib.ExitStack() as stack:
@@ -210,44 +203,30 @@ def screen_command(
             stream = stack.enter_context(open(output, mode, encoding="utf-8", newline=""))
         else:
             stream = sys.stdout
-        writer = Writer(stream, "jsonl" if fmt == "table" else fmt, codes, header=not done)
-        options = dict(
+        writer = Writer(stream, "jsonl" if table else fmt, codes, header=not done)
+        results = screen_chunks(
+            streams,
+            codes,
+            day,
+            fmt=None if table else fmt,
+            skip=done,
             rules=rule_set,
             extra_rules=rules or (),
             workers=resolve_workers(workers),
+            names=name_col is not None,
             prefilter=not full,
             dask=dask,
         )
-        if raw:
-            # SMILES lines: whole blocks of text go to the workers, output text comes back.
-            results = screen_raw(_raw_chunks(streams, done), codes, day, fmt=fmt, **options)
-        else:
-            records = itertools.islice(itertools.chain.from_iterable(streams), done, None)
-            results = screen(
-                records,
-                codes,
-                day,
-                names=name_col is not None,
-                fmt=None if fmt == "table" else fmt,
-                **options,
-            )
         progress = _Progress(streams, done) if err.is_terminal else None
         try:
             for result in results:
-                if raw:
-                    text, count, had_errors = result
-                elif fmt == "table":
-                    text, count, had_errors = "", 1, result.error is not None
-                    table_rows.append(result)
-                else:
-                    (text, had_error), count = result, 1
-                    had_errors = int(had_error)
-                written += count
-                errors += had_errors
-                if text:
-                    writer.write_text(text)
+                written += result.records
+                errors += result.errors
+                table_rows.extend(result.objects)
+                if result.text:
+                    writer.write_text(result.text)
                 if progress:
-                    progress.advance(count)
+                    progress.advance(result.records)
         except ClasswideError as exc:
             raise _fail(exc, exit_code_for(exc)) from None
         except KeyboardInterrupt:
@@ -262,7 +241,7 @@ def screen_command(
             raise typer.Exit(130) from None
         if progress:
             progress.stop()
-        if fmt == "table":
+        if table:
             _print_table(table_rows, codes)
         else:
             writer.close()
@@ -274,7 +253,7 @@ def screen_command(
 class _Progress:
     """A Rich progress bar on standard error: records, records/s, and ETA from bytes read."""
 
-    def __init__(self, streams: list, done: int) -> None:  # type: ignore[type-arg]
+    def __init__(self, streams: Sequence[RecordStream], done: int) -> None:
         from rich.progress import (
             BarColumn,
             Progress,
@@ -315,17 +294,6 @@ class _Progress:
     def stop(self) -> None:
         self.advance(0)
         self.bar.stop()
-
-
-def _raw_chunks(streams: list[RecordStream], skip: int) -> Iterator[RawChunk]:
-    """Raw chunks of every input in turn, after skipping ``skip`` records (--resume)."""
-    for stream in streams:
-        handle = stream.handle
-        first = 1
-        while skip and handle.readline():
-            skip -= 1
-            first += 1
-        yield from raw_smiles_chunks(handle, first=first)
 
 
 def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
@@ -369,24 +337,50 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
 def rules_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     run_examples: Annotated[
-        bool, typer.Option("--check", help="Run every rule file's own examples.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Run the rule files' own examples (with --rules: only those files').",
+        ),
+    ] = False,
+    vocabulary: Annotated[
+        bool,
+        typer.Option("--vocabulary", help="Print every word a clause may use, with its meaning."),
+    ] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of rule files.")
     ] = False,
     rules: RulesOpt = None,
 ) -> None:
-    """List every rule set: id, jurisdiction, title, citation, effective dates."""
+    """List every rule set (id, jurisdiction, title, citation, dates), or check rule files."""
+    if schema:
+        typer.echo(json_schema_text(), nl=False)
+        return
+    if vocabulary:
+        _print_vocabulary(as_json)
+        return
     try:
         rule_set = _rules(rules)
     except ClasswideError as exc:
         raise _fail(exc, exit_code_for(exc)) from None
     if run_examples:
-        from classwide.checks import run_rule_examples
-
-        failures = run_rule_examples(rule_set)
+        # The file passed the format on loading; its own examples say what it means.
+        given = {str(path) for path in rules} if rules else None
+        checked = [r for r in rule_set.rules if given is None or r.path in given]
+        failures = run_rule_examples(rule_set, given)
         for failure in failures:
-            err.print(f"[red]FAIL[/] {failure}", highlight=False)
+            err.print(f"[red]FAIL[/] {escape(failure)}", highlight=False, soft_wrap=True)
+        for rule in checked:
+            err.print(
+                escape(f"checked {rule.id} ({rule.path}): {len(rule.examples)} examples"),
+                highlight=False,
+                soft_wrap=True,
+            )
         err.print(f"{len(failures)} example(s) failed", highlight=False)
         if failures:
             raise typer.Exit(EXIT_STRICT_FAILED)
+        if not as_json:
+            return
     if as_json:
         typer.echo(
             json.dumps(
@@ -409,7 +403,34 @@ def rules_command(
                 for p in item["effective"]
             )
         table.add_row(
-            item["id"], item["jurisdiction"], item["kind"], item["title"], item["citation"], periods
+            *(
+                escape(str(x))
+                for x in (item["id"], item["jurisdiction"], item["kind"], item["title"])
+            ),
+            escape(item["citation"]),
+            escape(periods),
+        )
+    Console(width=160).print(table)
+
+
+def _print_vocabulary(as_json: bool) -> None:
+    """The words of the law that rule files may use (``_vocabulary.KINDS``)."""
+    if as_json:
+        kinds = [kind.to_dict() for kind in KINDS]
+        typer.echo(json.dumps({"kinds": kinds}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="classwide vocabulary: the words clauses may use")
+    for name in ("word", "usable as", "parameters", "meaning"):
+        table.add_column(name, overflow="fold")
+    for kind in KINDS:
+        usable = [
+            use for use, ok in (("substitute", kind.substitute), ("replace", kind.replace)) if ok
+        ]
+        table.add_row(
+            escape(kind.name),
+            ", ".join(usable) or "(names only)",
+            escape("\n".join(f"{p.name}: {p.means}" for p in kind.parameters)),
+            escape(kind.means),
         )
     Console(width=160).print(table)
 

@@ -77,7 +77,7 @@ def open_text(path: str) -> Iterator[TextIO]:
         return
     try:
         if path.lower().endswith(".gz"):
-            handle: TextIO = gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")  # type: ignore[assignment]
+            handle: TextIO = gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
         else:
             handle = open(path, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
     except OSError as exc:
@@ -284,11 +284,22 @@ def records_of(chunk: RawChunk) -> list[InputRecord]:
 
 
 class RecordStream:
-    """The records of one open input, and how far into the file reading has got."""
+    """The records of one open input, and how far into the file reading has got.
 
-    def __init__(self, records: Iterator[InputRecord], handle: TextIO, path: str) -> None:
+    ``kind`` is the input format (``detect_format``), None when not known. A stream of
+    "smiles" or "inchi" lines may be read as raw chunks from ``handle`` instead.
+    """
+
+    def __init__(
+        self,
+        records: Iterator[InputRecord],
+        handle: TextIO,
+        path: str,
+        kind: str | None = None,
+    ) -> None:
         self._records = records
         self.handle = handle
+        self.kind = kind
         self._handle = handle
         self.total_bytes = os.path.getsize(path) if path != "-" else None
 
@@ -334,7 +345,7 @@ def read_records(
             records = read_delimited(handle, "," if kind == "csv" else "\t", smiles_col, id_col)
         else:
             records = read_sdf(handle, id_col)
-        yield RecordStream(iter(records), handle, path)
+        yield RecordStream(iter(records), handle, path, kind)
 
 
 # --- writers ----------------------------------------------------------------------------------
@@ -485,3 +496,25 @@ def _sd_entry(record: Classification, jurisdictions: Sequence[str]) -> str:
         parts.append(f">  <{key}>\n{value}\n\n")
     parts.append("$$$$\n")
     return "".join(parts)
+
+
+__all__ = [
+    "FORMATS",
+    "InputRecord",
+    "RawChunk",
+    "RecordStream",
+    "Writer",
+    "completed_records",
+    "csv_header",
+    "detect_format",
+    "flat_fields",
+    "open_text",
+    "raw_smiles_chunks",
+    "read_delimited",
+    "read_records",
+    "read_sdf",
+    "read_smiles_lines",
+    "record_json",
+    "records_of",
+    "serialize",
+]

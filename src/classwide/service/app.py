@@ -14,7 +14,7 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classwide import __version__
 from classwide._api import classify, resolve_date, resolve_jurisdictions
-from classwide._limits import Limits
 from classwide._rules import RuleSet, default_rules
 from classwide._vocabulary import KINDS
 from classwide.depict import draw_svg, highlights
@@ -36,6 +35,7 @@ from classwide.errors import HTTP_STATUS, ClasswideError
 from classwide.io import detect_format
 from classwide.service.audit import AuditLog
 from classwide.service.jobs import JobManager, JobNotFound, JobTooLarge
+from classwide.service.limits import ServiceLimits
 from classwide.service.models import (
     CheckResponse,
     ErrorResponse,
@@ -62,26 +62,6 @@ SERVICE_STATUS: dict[type[ClasswideError], int] = {
 }
 # The limit a service error is about, where the error does not carry one.
 _SERVICE_LIMITS: dict[type[ClasswideError], str] = {JobTooLarge: "max_records_per_job"}
-
-
-@dataclass(frozen=True)
-class ServiceLimits:
-    """What one request may ask for, and why (per-record limits are the core's ``Limits``)."""
-
-    # A structure, a name or a MOL block fits in far less; more is an error or an attack.
-    max_check_bytes: int = 200_000
-    # An upload of 20 MB holds about 400,000 SMILES: a large order or a catalogue slice.
-    # Whole catalogues belong to `classwide screen` or the Dask runner, not to one request.
-    max_upload_bytes: int = 20_000_000
-    # Records per job: bounds the time and disk one user can take on a shared server.
-    max_records_per_job: int = 500_000
-    # Per record: a fentanyl has under 50 heavy atoms, and 250 leaves room for any drug
-    # on a shared server; time per record as in the batch runner.
-    record: Limits = field(default_factory=lambda: Limits(max_heavy_atoms=250))
-
-    def core(self) -> Limits:
-        """The core's limits under these."""
-        return replace(self.record, max_input_chars=self.max_check_bytes)
 
 
 class CheckRequest(BaseModel):

@@ -1,7 +1,7 @@
 """Batch jobs of the service: an uploaded file screened in the background, in order.
 
 Jobs run one at a time on a background thread (a shared server should not let one upload
-take every core), through the same ``batch.screen`` as the command line. Each job writes
+take every core), through ``batch.screen``, the runner the command line uses too. Each job writes
 JSONL and CSV as it goes, so that its progress is the number of records written.
 """
 
@@ -17,12 +17,14 @@ from typing import Any
 
 from classwide._rules import RuleSet
 from classwide.batch import screen
-from classwide.errors import ClasswideError, UnknownRuleError
+from classwide.errors import ClasswideError
 from classwide.io import Writer, read_records
+from classwide.service.audit import AuditLog
+from classwide.service.limits import ServiceLimits
 
 
-class JobNotFound(UnknownRuleError):
-    """No job with that id."""
+class JobNotFound(ClasswideError):
+    """No job with that id (a 404: see ``SERVICE_STATUS`` in ``app.py``)."""
 
 
 @dataclass
@@ -69,7 +71,9 @@ class Job:
 class JobManager:
     """Queue and run jobs; keep their state."""
 
-    def __init__(self, folder: Path, rules: RuleSet, audit, limits) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, folder: Path, rules: RuleSet, audit: AuditLog, limits: ServiceLimits
+    ) -> None:
         self.folder = folder
         self.rules = rules
         self.audit = audit
