@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from rdkit import Chem
 
-from classwide._engine import judge
+from classwide._engine import judge, judge_by_name
 from classwide._findings import Classification
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._names import Resolved, resolve
@@ -102,6 +102,12 @@ def classify(
     if not isinstance(structure, str):
         raise TypeError(f"a structure must be given as text, not {type(structure).__name__}")
     resolved = resolve(structure, rules)
+    if resolved.structureless:
+        # Opium, coca leaf, a plant: named in the law, with no structure to judge.
+        verdicts = judge_by_name(str(resolved.substance), rules, codes, day)
+        return Classification(
+            record_id, structure, None, None, verdicts, rules.version, day.isoformat(), "name"
+        )
     parent = standardize(parse_structure(resolved.structure, limits=limits), limits=limits)
     verdicts = judge(parent.mol, rules, codes, day, limits)
     return Classification(
@@ -155,6 +161,18 @@ def classify_record(
                 resolved = resolve(text, rules)
             if resolved is not None:
                 parse_text, input_type = resolved.structure, resolved.input_type
+                if resolved.structureless:
+                    verdicts = judge_by_name(str(resolved.substance), rules, codes, day)
+                    return Classification(
+                        record_id,
+                        shown,
+                        None,
+                        None,
+                        verdicts,
+                        rules.version,
+                        day.isoformat(),
+                        input_type,
+                    )
             mol = parse_structure(parse_text, limits=limits)
             if shown == "(MOL block)":
                 shown = Chem.MolToSmiles(mol)

@@ -175,6 +175,9 @@ def judge(
         One verdict per jurisdiction.
     """
     listings = rules.listings(parent_key(mol))
+    # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
+    # parent with its stereo; every other listing takes any stereoisomer.
+    isomeric = Chem.MolToSmiles(mol) if any(e.stereo != "any" for _, e in listings) else ""
     cache = MolCache(mol)
     verdicts = []
     for code in jurisdictions:
@@ -182,7 +185,7 @@ def judge(
         near_misses: list[NearMiss] = []
         pending: list[ReviewNote] = []
         for listed, entry in listings:
-            if listed.jurisdiction == code and entry.in_force(day):
+            if listed.jurisdiction == code and entry.in_force(day) and entry.takes(isomeric):
                 matches.append(_listed_match(listed, entry))
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
@@ -244,7 +247,33 @@ def _listed_match(listed: ListRule, entry: ListEntry) -> ListedMatch:
         code=entry.code,
         cas=entry.substance.cas,
         since_exact=entry.since_exact,
+        category=entry.category or listed.category,
+        item=entry.item,
+        narcotic=entry.narcotic,
+        stereo=entry.stereo,
     )
+
+
+def judge_by_name(
+    substance_id: str, rules: RuleSet, jurisdictions: Sequence[str], day: dt.date
+) -> tuple[JurisdictionVerdict, ...]:
+    """The verdicts for a substance without one structure (opium, coca leaf, a plant).
+
+    Such an item is found by its name or CAS number: only its own listings speak, since
+    no class definition can be applied to a structure that does not exist.
+    """
+    entries = rules.entries_of(substance_id)
+    verdicts = []
+    for code in jurisdictions:
+        matches: list[ListedMatch | ClassMatch] = [
+            _listed_match(listed, entry)
+            for listed, entry in entries
+            if listed.jurisdiction == code and entry.in_force(day)
+        ]
+        matches = _apply_precedence(matches, rules)
+        status = _strongest(m.status for m in matches if m.applies)
+        verdicts.append(JurisdictionVerdict(code, status, tuple(matches)))
+    return tuple(verdicts)
 
 
 def _apply_precedence(

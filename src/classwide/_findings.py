@@ -195,6 +195,10 @@ class ListedMatch:
     applies: bool = True
     reason: str | None = None
     since_exact: bool = True
+    category: str | None = None  # the jurisdiction's own words ("Schedule II, opiates")
+    item: str | None = None  # where the instrument names it ("1308.12(c)(18)", "item 107")
+    narcotic: bool | None = None  # the US narcotic/non-narcotic flag
+    stereo: str = "any"  # "as-drawn": only this stereoisomer; "unspecified": no stereo given
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -212,6 +216,10 @@ class ListedMatch:
             schedule=self.schedule,
             list_name=self.list_name,
             citation=self.citation,
+            category=self.category,
+            code=self.code,
+            narcotic=self.narcotic,
+            stereo=self.stereo,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,6 +243,16 @@ class ListedMatch:
                 "since_exact": self.since_exact,
             }
         )
+        # Added for the full national lists; absent where a list does not say them, so
+        # records of lists without these fields keep their bytes.
+        if self.category:
+            out["category"] = self.category
+        if self.item:
+            out["item"] = self.item
+        if self.narcotic is not None:
+            out["narcotic"] = self.narcotic
+        if self.stereo != "any":
+            out["stereo"] = self.stereo
         return out
 
 

@@ -56,25 +56,49 @@ def cas_is_valid(cas: str) -> bool:
     return total % 10 == check
 
 
+# What a substance without one structure is (found by name and CAS number, never by a
+# structure): opium, coca leaf, the cannabis plant, poppy straw, a preparation.
+STRUCTURELESS_KINDS = ("plant", "preparation", "mixture", "class", "no-structure")
+STEREO_MODES = ("any", "as-drawn", "unspecified")
+SCOPE_WORDS = (
+    "salts",
+    "isomers",
+    "optical isomers",
+    "positional isomers",
+    "geometric isomers",
+    "esters",
+    "ethers",
+)
+
+
 @dataclass(frozen=True)
 class Substance:
-    """One substance, its names and its verified structure."""
+    """One substance, its names and its checked structure (or none, for a plant)."""
 
     id: str
     name: str
     synonyms: tuple[str, ...]
     cas: str | None
-    smiles: str
+    smiles: str | None
     formula: str
     formula_source: str
     structure: str  # "verified", "name-only" or "unverified"
     note: str
-    key: str
+    key: str | None  # the parent key (``parent_key``); None without a structure
     path: str
+    isomeric_key: str | None = None  # the parent's canonical SMILES with its stereo
+    structure_kind: str = "single"  # or one of STRUCTURELESS_KINDS
+    chemical_name: str = ""
+    name_zh: str = ""
+    smiles_source: str = ""
+    second_source: str = ""
+    second_check: str = ""
 
     def names(self) -> tuple[str, ...]:
         """Every name it may be looked up by."""
-        return (self.name, *self.synonyms, self.id)
+        names = (self.name, *self.synonyms, self.id)
+        extra = tuple(n for n in (self.chemical_name, self.name_zh) if n)
+        return names + extra
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to plain JSON types."""
@@ -87,6 +111,9 @@ class Substance:
             "formula": self.formula,
             "formula_source": self.formula_source,
             "structure": self.structure,
+            "structure_kind": self.structure_kind,
+            "chemical_name": self.chemical_name or None,
+            "name_zh": self.name_zh or None,
         }
 
 
@@ -106,10 +133,26 @@ class ListEntry:
     list_name: str | None = None  # or in a category of its own
     since_exact: bool = True
     note: str = ""
+    item: str | None = None  # where the instrument names it
+    category: str | None = None  # the jurisdiction's own words for its category
+    narcotic: bool | None = None  # the US narcotic flag
+    stereo: str = "any"  # "as-drawn" or "unspecified": matched with stereo (STEREO_MODES)
+    scope: tuple[str, ...] = ()  # the law's scope words (SCOPE_WORDS)
 
     def in_force(self, day: dt.date) -> bool:
         """True when the listing applies on ``day``."""
         return in_span(day, self.since, self.until)
+
+    def takes(self, isomeric: str) -> bool:
+        """True when a parent with this stereo (its canonical SMILES) is what is listed.
+
+        A listing that names one stereoisomer (levomethorphan) takes that stereoisomer
+        only; one that names the racemate or no stereo (racemethorphan) takes only a
+        structure whose stereo is not given; any other takes every stereoisomer.
+        """
+        if self.stereo == "any":
+            return True
+        return isomeric == self.substance.isomeric_key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +161,7 @@ class ListRule(Provenance):
 
     entries: tuple[ListEntry, ...]
     isomers: str = ""
+    category: str | None = None  # the default of the entries' category
 
     @property
     def match_kind(self) -> str:
@@ -158,11 +202,12 @@ class ListRule(Provenance):
         }
 
 
-def _standard_key(reader: Reader, smiles: str) -> str:
+def _standard_keys(reader: Reader, smiles: str) -> tuple[str, str]:
     try:
-        return parent_key(standardize(parse_structure(smiles)).mol)
+        parent = standardize(parse_structure(smiles))
     except InputError as exc:
         raise reader.fail("smiles", str(exc)) from None
+    return parent_key(parent.mol), parent.smiles
 
 
 def load_substances(path: str, data: Mapping[str, Any]) -> list[Substance]:
@@ -171,15 +216,24 @@ def load_substances(path: str, data: Mapping[str, Any]) -> list[Substance]:
     found = []
     for i, item in enumerate(top.get("substances", list)):
         sub = top.sub(f"substances[{i}]", item)
-        smiles = sub.get("smiles", str)
-        with rdBase.BlockLogs():
-            mol = Chem.MolFromSmiles(smiles)
-        if mol is None:
-            raise sub.fail("smiles", f"invalid SMILES {smiles!r}")
-        formula = sub.get("formula", str)
-        computed = CalcMolFormula(mol)
-        if computed != formula:
-            raise sub.fail("formula", f"{formula} recorded, but the structure is {computed}")
+        smiles = sub.get("smiles", (str, type(None)), None)
+        kind = sub.choice("structure_kind", ("single", *STRUCTURELESS_KINDS), "single")
+        formula = sub.get("formula", str, "")
+        key = isomeric = None
+        if smiles is None:
+            if kind == "single":
+                raise sub.fail("smiles", "missing (or say 'structure_kind' for a plant ...)")
+        else:
+            if kind != "single":
+                raise sub.fail("structure_kind", f"a {kind} has no single structure")
+            with rdBase.BlockLogs():
+                mol = Chem.MolFromSmiles(smiles)
+            if mol is None:
+                raise sub.fail("smiles", f"invalid SMILES {smiles!r}")
+            computed = CalcMolFormula(mol)
+            if formula and computed != formula:
+                raise sub.fail("formula", f"{formula} recorded, but the structure is {computed}")
+            key, isomeric = _standard_keys(sub, smiles)
         cas = sub.get("cas", (str, type(None)), None)
         if cas is not None and not cas_is_valid(cas):
             raise sub.fail("cas", f"{cas!r} is not a valid CAS number (check digit)")
@@ -192,10 +246,19 @@ def load_substances(path: str, data: Mapping[str, Any]) -> list[Substance]:
                 smiles=smiles,
                 formula=formula,
                 formula_source=sub.get("formula_source", str, ""),
-                structure=sub.choice("structure", ("verified", "name-only", "unverified"), ""),
+                structure=sub.choice(
+                    "structure", ("verified", "name-only", "unverified"), "unverified"
+                ),
                 note=sub.get("note", str, ""),
-                key=_standard_key(sub, smiles),
+                key=key,
                 path=path,
+                isomeric_key=isomeric,
+                structure_kind=kind,
+                chemical_name=sub.get("chemical_name", str, ""),
+                name_zh=sub.get("name_zh", str, ""),
+                smiles_source=sub.get("smiles_source", str, ""),
+                second_source=sub.get("second_source", str, ""),
+                second_check=sub.get("second_check", str, ""),
             )
         )
     return found
@@ -239,10 +302,31 @@ def load_list(path: str, data: Mapping[str, Any], substances: Mapping[str, Subst
                 list_name=sub.get("list", (str, type(None)), None),
                 since_exact=sub.get("since_exact", bool, True),
                 note=sub.get("note", str, ""),
+                item=sub.get("item", (str, type(None)), None),
+                category=sub.get("category", (str, type(None)), None),
+                narcotic=sub.get("narcotic", (bool, type(None)), None),
+                stereo=_stereo(sub, substances[ref]),
+                scope=tuple(sub.get("scope", list, [])),
             )
         )
     return ListRule(
         **load_header(top, ("listed", "precursor")),
         entries=tuple(entries),
         isomers=top.get("isomers", str, ""),
+        category=top.get("category", (str, type(None)), None),
     )
+
+
+def _stereo(entry: Reader, substance: Substance) -> str:
+    """The entry's stereo mode, which needs a structure whose stereo says something."""
+    mode = entry.choice("stereo", STEREO_MODES, "any")
+    if mode == "any":
+        return mode
+    if substance.isomeric_key is None:
+        raise entry.fail("stereo", "a substance without a structure has no stereo to match")
+    has_stereo = substance.isomeric_key != substance.key
+    if mode == "as-drawn" and not has_stereo:
+        raise entry.fail("stereo", f"'as-drawn', but {substance.id}'s structure has no stereo")
+    if mode == "unspecified" and has_stereo:
+        raise entry.fail("stereo", f"'unspecified', but {substance.id}'s structure has stereo")
+    return mode

@@ -29,6 +29,7 @@ class Resolved:
     structure: str
     input_type: str  # smiles, inchi, molblock, name, cas or opsin
     substance: str | None = None
+    structureless: bool = False  # a plant or a preparation: found by name, no structure
 
 
 def looks_like_name(text: str) -> bool:
@@ -110,6 +111,8 @@ def resolve(text: str, rules: RuleSet, *, use_opsin: bool = True) -> Resolved:
     substance = rules.lookup_name(stripped)
     if substance is not None:
         kind = "cas" if CAS_PATTERN.match(stripped) else "name"
+        if substance.smiles is None:
+            return Resolved("", kind, substance.id, structureless=True)
         return Resolved(substance.smiles, kind, substance.id)
     if CAS_PATTERN.match(stripped):
         raise ParseError(f"CAS number {stripped} is not in classwide's substance data")

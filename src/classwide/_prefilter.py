@@ -178,6 +178,8 @@ class Prefilter:
         self.signatures: dict[str, list[tuple[int, Chem.Mol]]] = {}
         for listed in rules.lists:
             for entry in listed.entries:
+                if entry.substance.key is None:
+                    continue  # a plant or a preparation is found by name only
                 parent = Chem.MolFromSmiles(entry.substance.key)
                 graphs = self.signatures.setdefault(heavy_formula(parent), [])
                 query = generic_query(

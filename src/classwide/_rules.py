@@ -91,6 +91,15 @@ class RuleSet:
         """Every list entry whose substance has this parent key (``_standardize.parent_key``)."""
         return self.index.get(key, ())
 
+    def entries_of(self, substance_id: str) -> tuple[tuple[ListRule, ListEntry], ...]:
+        """Every list entry of one substance (how a plant or a preparation is found)."""
+        return tuple(
+            (listed, entry)
+            for listed in self.lists
+            for entry in listed.entries
+            if entry.substance.id == substance_id
+        )
+
     def lookup_name(self, text: str) -> Substance | None:
         """A substance by name, synonym, id or CAS number (case and spacing ignored)."""
         return self.names.get(_name_key(text))
@@ -272,7 +281,9 @@ def load_rules(
     index: dict[str, list[tuple[ListRule, ListEntry]]] = {}
     for listed in ordered_lists:
         for entry in listed.entries:
-            index.setdefault(entry.substance.key, []).append((listed, entry))
+            # A plant or a preparation has no structure: it is found by name, never here.
+            if entry.substance.key is not None:
+                index.setdefault(entry.substance.key, []).append((listed, entry))
     names: dict[str, Substance] = {}
     for substance in substances.values():
         for label in (*substance.names(), *([substance.cas] if substance.cas else [])):

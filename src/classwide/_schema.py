@@ -636,6 +636,41 @@ ENTRY_KEYS = (
     Key("schedule", optional(TEXT), "Its schedule, when not the list's."),
     Key("list", optional(TEXT), "Its list or category, when not the list's."),
     Key("note", TEXT, "Anything a reader should know."),
+    Key("item", optional(TEXT), "Where the instrument names it (`1308.12(c)(18)`, `item 107`)."),
+    Key(
+        "category",
+        optional(TEXT),
+        "The jurisdiction's own words for its category (`Schedule II, opiates`).",
+        default="the list's",
+    ),
+    Key("narcotic", optional(BOOLEAN), "The US narcotic (true) or non-narcotic (false) flag."),
+    Key(
+        "stereo",
+        Choice(("any", "as-drawn", "unspecified")),
+        "`as-drawn`: only the stereoisomer drawn is listed (levomethorphan); `unspecified`: "
+        "only a structure without stereo (a racemate: racemethorphan); `any`: every "
+        "stereoisomer.",
+        default="any",
+    ),
+    Key(
+        "scope",
+        ListOf(
+            Choice(
+                (
+                    "salts",
+                    "isomers",
+                    "optical isomers",
+                    "positional isomers",
+                    "geometric isomers",
+                    "esters",
+                    "ethers",
+                ),
+                "scope word",
+            )
+        ),
+        "The law's scope words for it: salts, isomers, esters, ethers ...",
+        default="none",
+    ),
 )
 
 ENTRY = Shape(
@@ -654,7 +689,7 @@ ENTRY = Shape(
 ENTRY_DEFAULTS = Shape(
     "entry defaults",
     "Values every entry of the list takes unless it gives its own.",
-    tuple(k for k in ENTRY_KEYS if k.name not in ("name", "code")),
+    tuple(k for k in ENTRY_KEYS if k.name not in ("name", "code", "item")),
     example="defaults: {instrument: 21 CFR 1308.12, verified: V}",
 )
 
@@ -670,6 +705,11 @@ LIST_FILE = Shape(
             "What the list's scope words cover (isomers, esters, salts) and how they are matched.",
             default="none said",
         ),
+        Key(
+            "category",
+            optional(TEXT),
+            "The jurisdiction's own words for the entries' category, unless an entry says its own.",
+        ),
         Key("defaults", ENTRY_DEFAULTS, "Values shared by every entry.", default="none"),
         Key("entries", ListOf(ENTRY), "The substances listed.", required=True),
     ),
@@ -682,20 +722,45 @@ SUBSTANCE = Shape(
         Key("id", TEXT, "Stable id, cited by list entries.", required=True),
         Key("name", TEXT, "The name shown.", required=True),
         Key("synonyms", ListOf(TEXT), "Other names it is found by.", default="none"),
+        Key("name_zh", TEXT, "The Chinese name (China's catalogues)."),
+        Key("chemical_name", TEXT, "The law's or an IUPAC chemical name."),
         Key("cas", optional(TEXT), "CAS registry number (its check digit is checked)."),
-        Key("smiles", TEXT, "The structure.", required=True),
+        Key(
+            "smiles",
+            optional(TEXT),
+            "The structure; null for a plant or a preparation (then `structure_kind`).",
+            required=True,
+        ),
+        Key(
+            "structure_kind",
+            Choice(("single", "plant", "preparation", "mixture", "class", "no-structure")),
+            "`single`, or what a substance without one structure is: found by name and CAS "
+            "number only.",
+            default="single",
+        ),
+        Key("smiles_source", TEXT, "Where the structure was taken from."),
+        Key(
+            "second_source",
+            TEXT,
+            "An independent source that agrees with the structure.",
+        ),
+        Key(
+            "second_check",
+            TEXT,
+            "What agrees: `opsin` (OPSIN's parse of the chemical name), `inchikey`, `formula ...`.",
+        ),
         Key(
             "formula",
             TEXT,
             "The formula a public source gives; the loader recomputes it from the structure.",
-            required=True,
         ),
         Key("formula_source", TEXT, "The page that gives the formula."),
         Key(
             "structure",
             Choice(("verified", "name-only", "unverified")),
-            "How the structure was checked.",
-            required=True,
+            "`verified`: two independent checks agree; `name-only`: the legal or WHO name was "
+            "checked against it; `unverified`: one source only.",
+            default="unverified",
         ),
         Key("note", TEXT, "Anything a reader should know."),
     ),

@@ -236,6 +236,10 @@ def listing(
     schedule: str | None,
     list_name: str | None,
     citation: str,
+    category: str | None = None,
+    code: str | None = None,
+    narcotic: bool | None = None,
+    stereo: str = "any",
 ) -> str:
     """What list names a substance, and since when.
 
@@ -247,11 +251,26 @@ def listing(
         schedule: the schedule that names it, if any.
         list_name: the list's name, when there is no schedule.
         citation: the instrument, when there is neither.
+        category: the jurisdiction's own words for the category, when the list gives them.
+        code: the law's code for the substance (a DEA code number).
+        narcotic: the US narcotic flag, when the list gives it.
+        stereo: "as-drawn" when only the named stereoisomer is listed.
 
     Returns:
         For example "piperidine: named in 21 CFR 1310.02(a) (US-LIST-I) since 2022-01-01
-        or earlier".
+        or earlier", or "pethidine: Schedule II, opiates, narcotic, DEA 9230 (US-CSA-II)
+        since 1971-05-01 or earlier".
     """
-    where = f"Schedule {schedule}" if schedule else (list_name or citation)
     when = since if since_exact else f"{since} or earlier"
+    if category:
+        details = [category]
+        if narcotic is not None:
+            details.append("narcotic" if narcotic else "non-narcotic")
+        if code:
+            details.append(f"DEA {code}" if rule.startswith("US-") else f"code {code}")
+        what = ", ".join(details)
+        isomer = "; this stereoisomer only" if stereo == "as-drawn" else ""
+        isomer = "; stereo not specified (the racemate)" if stereo == "unspecified" else isomer
+        return f"{name}: {what} ({rule}{isomer}) since {when}"
+    where = f"Schedule {schedule}" if schedule else (list_name or citation)
     return f"{name}: named in {where} ({rule}) since {when}"

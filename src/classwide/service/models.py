@@ -78,6 +78,12 @@ class ListedMatchOut(_Strict):
     substance: str
     listing_verified: Literal["V", "P", "U"]
     since_exact: bool
+    category: str | None = Field(None, description="the jurisdiction's own words")
+    item: str | None = Field(None, description="where the instrument names it")
+    narcotic: bool | None = Field(None, description="the US narcotic flag")
+    stereo: Literal["as-drawn", "unspecified"] | None = Field(
+        None, description="matched with stereo: only this stereoisomer, or only without stereo"
+    )
 
 
 class NearMissOut(_Strict):
