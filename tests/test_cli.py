@@ -35,7 +35,8 @@ def test_check_json_follows_the_contract():
     listed, frs = us["matches"][0], us["matches"][-1]
     assert listed["kind"] == "listed" and listed["rule"] == "US-CSA-I"
     assert listed["schedule"] == "I" and listed["since"] == "2015-07-17"
-    assert listed["source"] == "21 CFR 1308.11(b)" and listed["applies"] is True
+    assert listed["source"] == "21 CFR 1308.11" and listed["applies"] is True
+    assert listed["item"].startswith("1308.11(b)") and listed["code"] == "9821"
     assert frs["kind"] == "class" and frs["rule"] == "US-FRS" and frs["clauses"] == ["E"]
     assert frs["applies"] is False and frs["reason"] == "listed in another schedule"
     assert frs["explanation"] == "N-propionyl group replaced by acetyl (E)"
@@ -222,11 +223,19 @@ def test_rules_lists_every_rule_with_dates():
         "US-LIST-I",
         "US-LIST-I-4-AP",
         "US-LIST-I-4-PIPERIDONE",
-        "CN-NON-MEDICAL-LIST",
+        "CN-NON-MEDICAL",
+        "CN-MEDICAL-NARCOTIC",
+        "CN-MEDICAL-PSYCHOTROPIC",
         "CN-PRECURSORS",
         "UN-1961-I",
+        "UN-1971-I",
         "UN-1988-I",
+        "US-CSA-V",
     }
+    # China's lists before the 2025 reorganisation keep resolving, as aliases.
+    assert "CN-NON-MEDICAL-LIST" in ids["CN-NON-MEDICAL"]["aliases"]
+    counts = ids["US-CSA-II"]["counts"]
+    assert counts["entries"] > 50 and counts["without_structure"] >= 5
     assert all(entry["source"] for r in listing["rules"] for entry in r.get("entries", []))
     assert ids["US-FRS"]["effective"][0]["from"] == "2018-02-06"
     assert ids["US-FRS"]["effective"][1]["from"] == "2025-07-16"

@@ -18,14 +18,14 @@ def _ruff() -> list[str]:
 
 def test_ruff_lint_passes():
     result = subprocess.run(
-        [*_ruff(), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
+        [*_ruff(), "check", "src", "tests", "bench", "tools"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
 
 
 def test_ruff_format_is_applied():
     result = subprocess.run(
-        [*_ruff(), "format", "--check", "src", "tests", "bench"],
+        [*_ruff(), "format", "--check", "src", "tests", "bench", "tools"],
         cwd=ROOT,
         capture_output=True,
         text=True,

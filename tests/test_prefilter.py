@@ -79,7 +79,7 @@ def _known_structures() -> list[str]:
         smiles += [r["smiles"] for r in read_csv(name) if r["smiles"].strip()]
     for rule in RULES.rules:
         smiles += [e.smiles for e in rule.examples]
-    smiles += [s.smiles for s in RULES.substances.values()]
+    smiles += [s.smiles for s in RULES.substances.values() if s.smiles]
     return sorted(set(smiles))
 
 

@@ -201,7 +201,10 @@ def test_rules_and_substances(service):
     assert {r["id"] for r in rules["rules"]} >= {"US-FRS", "CN-FRS", "US-CSA-I", "UN-1988-I"}
     found = service.get("/api/v1/substances?q=carfentanil").json()
     carfentanil = [s for s in found["substances"] if s["id"] == "carfentanil"][0]
-    assert {x["rule"] for x in carfentanil["listings"]} >= {"US-CSA-II", "CN-NON-MEDICAL-LIST"}
+    assert {x["rule"] for x in carfentanil["listings"]} >= {"US-CSA-II", "CN-NON-MEDICAL"}
+    pethidine = service.get("/api/v1/substances?q=哌替啶").json()["substances"]
+    (own,) = [s for s in pethidine if s["id"] == "pethidine"]
+    assert {x["jurisdiction"] for x in own["listings"]} == {"US", "CN", "UN"}
     by_cas = service.get("/api/v1/substances?q=59708-52-0").json()
     assert [s["id"] for s in by_cas["substances"]] == ["carfentanil"]
     assert service.get("/api/v1/substances?q=" + "x" * 300).status_code == 422

@@ -82,9 +82,21 @@ def test_wrong_type_is_a_type_error():
 
 
 def test_inorganic_and_salt_only_records_get_a_verdict():
-    for text in ("[Na+].[Cl-]", "Cl", "OC(=O)CC(O)(CC(=O)O)C(=O)O", "[Fe]"):
+    for text in (
+        "[Na+].[Cl-]",
+        "OC(=O)CC(O)(CC(=O)O)C(=O)O",
+        "[Fe]",
+        "O=S(=O)([O-])[O-].[Na+].[Na+]",
+    ):
         record = classify(text)
-        assert all(v.status.value == "not_controlled" for v in record.jurisdictions)
+        assert all(v.status.value == "not_controlled" for v in record.jurisdictions), text
+
+
+def test_an_inorganic_listed_chemical_is_found_as_itself_and_not_as_its_salts():
+    """Hydrochloric acid is a List II chemical; sodium chloride is not hydrochloric acid."""
+    assert classify("Cl", "US").verdict("US").status.value == "precursor"
+    assert classify("[Na+].[Cl-]", "US").verdict("US").status.value == "not_controlled"
+    assert classify("[Na+].[Cl-]", "US").standardized == "[Cl-].[Na+]"
 
 
 @settings(max_examples=40, deadline=None)

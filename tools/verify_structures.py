@@ -69,7 +69,9 @@ def main() -> None:
         counts[verdict] += 1
         row["opsin_check"] = verdict
         if verdict in ("differs",):
-            print(f"DIFFERS row {i + 2}: {row.get('name')}: smiles {own}, names give {sorted(found)}")
+            print(
+                f"DIFFERS row {i + 2}: {row.get('name')}: smiles {own}, names give {sorted(found)}"
+            )
     print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
     if args.column_out:
         with open(args.column_out, "w", encoding="utf-8", newline="") as out:

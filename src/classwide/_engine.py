@@ -15,6 +15,8 @@ from rdkit import Chem
 from classwide import _wording as wording
 from classwide._decompose import MolCache
 from classwide._definitions import ClassRule, Reading
+from classwide._derivatives import Undone, undo_esters_and_ethers
+from classwide._derivatives import relation as derivative_relation
 from classwide._findings import (
     ClassMatch,
     Fit,
@@ -174,19 +176,36 @@ def judge(
     Returns:
         One verdict per jurisdiction.
     """
-    listings = rules.listings(parent_key(mol))
+    flat = parent_key(mol)
+    listings = rules.listings(flat)
     # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
     # parent with its stereo; every other listing takes any stereoisomer.
-    isomeric = Chem.MolToSmiles(mol) if any(e.stereo != "any" for _, e in listings) else ""
+    isomeric = Chem.MolToSmiles(mol) if any(e.stereo != "any" for _, e in listings) else flat
     cache = MolCache(mol)
     verdicts = []
+    undone: list[Undone] = []
+
+    def pieces() -> list[Undone]:
+        # Undone once per structure, and only when some list covers esters or ethers.
+        if not undone and rules.derivative_scope:
+            undone.extend(undo_esters_and_ethers(mol) or [_NO_PIECE])
+        return [u for u in undone if u is not _NO_PIECE]
+
     for code in jurisdictions:
         matches: list[ListedMatch | ClassMatch] = []
         near_misses: list[NearMiss] = []
         pending: list[ReviewNote] = []
-        for listed, entry in listings:
-            if listed.jurisdiction == code and entry.in_force(day) and entry.takes(isomeric):
-                matches.append(_listed_match(listed, entry))
+        found = [
+            (listed, entry, how)
+            for listed, entry in listings
+            if listed.jurisdiction == code
+            and entry.in_force(day)
+            and (how := entry.takes(isomeric, flat)) is not None
+        ]
+        matches.extend(
+            _listed_match(listed, entry, how) for listed, entry, how in _closest(found, isomeric)
+        )
+        matches.extend(_derivative_matches(pieces(), rules, code, day, found))
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
                 continue
@@ -230,7 +249,66 @@ def judge(
     return tuple(verdicts)
 
 
-def _listed_match(listed: ListRule, entry: ListEntry) -> ListedMatch:
+_NO_PIECE = Undone("", "", frozenset(), ())
+_SCOPE_WORD = {"ester": "esters", "ether": "ethers"}
+
+
+def _derivative_matches(
+    pieces: list[Undone],
+    rules: RuleSet,
+    code: str,
+    day: dt.date,
+    direct: list[tuple[ListRule, ListEntry, str]],
+) -> list[ListedMatch]:
+    """Listings whose scope covers the structure as an ester or ether of their substance.
+
+    A structure listed itself is reported under its own listing; its derivative matches
+    are kept, with ``applies`` False, to show why it would be covered anyway.
+    """
+    matches: dict[tuple[str, str], ListedMatch] = {}
+    for piece in sorted(pieces, key=lambda p: len(p.removed)):
+        for listed, entry in rules.listings(piece.key):
+            if listed.jurisdiction != code or not entry.in_force(day):
+                continue
+            if not all(_SCOPE_WORD[k] in entry.scope for k in piece.kinds):
+                continue
+            how = entry.takes(piece.isomeric, piece.key)
+            if how is None or (listed.id, entry.substance.id) in matches:
+                continue
+            match = replace(
+                _listed_match(listed, entry, how),
+                kind="derivative",
+                relation=derivative_relation(piece.kinds, entry.substance.name),
+                atoms=piece.removed,
+            )
+            if direct:
+                match = replace(match, applies=False, reason="listed itself")
+            matches[(listed.id, entry.substance.id)] = match
+    return list(matches.values())
+
+
+def _closest(
+    found: list[tuple[ListRule, ListEntry, str]], isomeric: str
+) -> list[tuple[ListRule, ListEntry, str]]:
+    """Of several entries of one list with this skeleton, the one drawn as the input is.
+
+    A list may name stereoisomers apart (ephedrine and pseudoephedrine, amfetamine and
+    dexamfetamine) while each entry also covers its isomers: the structure is reported
+    under the entry whose stereo it has, and under all of them when none has it.
+    """
+    if len(found) < 2:
+        return found
+    by_list: dict[str, list[tuple[ListRule, ListEntry, str]]] = {}
+    for item in found:
+        by_list.setdefault(item[0].id, []).append(item)
+    kept = []
+    for group in by_list.values():
+        exact = [item for item in group if item[1].substance.isomeric_key == isomeric]
+        kept.extend(exact or group)
+    return kept
+
+
+def _listed_match(listed: ListRule, entry: ListEntry, how: str | None = None) -> ListedMatch:
     return ListedMatch(
         kind=listed.match_kind,
         rule=listed.id,
@@ -250,7 +328,7 @@ def _listed_match(listed: ListRule, entry: ListEntry) -> ListedMatch:
         category=entry.category or listed.category,
         item=entry.item,
         narcotic=entry.narcotic,
-        stereo=entry.stereo,
+        stereo=how or entry.stereo,
     )
 
 

@@ -199,6 +199,8 @@ class ListedMatch:
     item: str | None = None  # where the instrument names it ("1308.12(c)(18)", "item 107")
     narcotic: bool | None = None  # the US narcotic/non-narcotic flag
     stereo: str = "any"  # "as-drawn": only this stereoisomer; "unspecified": no stereo given
+    relation: str | None = None  # for a derivative: "ester of morphine"
+    atoms: tuple[int, ...] = ()  # for a derivative: the atoms of the ester or ether groups
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -220,6 +222,7 @@ class ListedMatch:
             code=self.code,
             narcotic=self.narcotic,
             stereo=self.stereo,
+            relation=self.relation,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -253,6 +256,9 @@ class ListedMatch:
             out["narcotic"] = self.narcotic
         if self.stereo != "any":
             out["stereo"] = self.stereo
+        if self.relation:
+            out["relation"] = self.relation
+            out["atoms"] = list(self.atoms)
         return out
 
 

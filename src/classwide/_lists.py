@@ -59,7 +59,7 @@ def cas_is_valid(cas: str) -> bool:
 # What a substance without one structure is (found by name and CAS number, never by a
 # structure): opium, coca leaf, the cannabis plant, poppy straw, a preparation.
 STRUCTURELESS_KINDS = ("plant", "preparation", "mixture", "class", "no-structure")
-STEREO_MODES = ("any", "as-drawn", "unspecified")
+STEREO_MODES = ("any", "as-drawn", "unspecified")  # "unresolved" is a match's, not an entry's
 SCOPE_WORDS = (
     "salts",
     "isomers",
@@ -143,16 +143,25 @@ class ListEntry:
         """True when the listing applies on ``day``."""
         return in_span(day, self.since, self.until)
 
-    def takes(self, isomeric: str) -> bool:
-        """True when a parent with this stereo (its canonical SMILES) is what is listed.
+    def takes(self, isomeric: str, flat: str) -> str | None:
+        """How a parent of this stereo matches the entry: its stereo mode, or None.
 
-        A listing that names one stereoisomer (levomethorphan) takes that stereoisomer
-        only; one that names the racemate or no stereo (racemethorphan) takes only a
-        structure whose stereo is not given; any other takes every stereoisomer.
+        A listing that names one stereoisomer (levomethorphan) takes that stereoisomer,
+        and a structure whose stereo is not given at all, as "unresolved" (it is listed if
+        it is that stereoisomer); one that names the racemate (racemethorphan) takes only
+        a structure without stereo; any other takes every stereoisomer.
+
+        Args:
+            isomeric: the parent's canonical SMILES with stereo.
+            flat: the parent's canonical SMILES without stereo (``parent_key``).
         """
         if self.stereo == "any":
-            return True
-        return isomeric == self.substance.isomeric_key
+            return "any"
+        if isomeric == self.substance.isomeric_key:
+            return self.stereo
+        if self.stereo == "as-drawn" and isomeric == flat:
+            return "unresolved"
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,8 +180,22 @@ class ListRule(Provenance):
     def summary(self) -> dict[str, Any]:
         """Id, jurisdiction, title, citation and dates, for listings."""
         dates = sorted(e.since for e in self.entries)
+        substances = {e.substance.id: e.substance for e in self.entries}
         return {
             **self.header_summary(),
+            "counts": {
+                "entries": len(self.entries),
+                "substances": len(substances),
+                "verified_structures": sum(
+                    s.smiles is not None and s.structure in ("verified", "name-only")
+                    for s in substances.values()
+                ),
+                "unverified_structures": sum(
+                    s.smiles is not None and s.structure == "unverified"
+                    for s in substances.values()
+                ),
+                "without_structure": sum(s.smiles is None for s in substances.values()),
+            },
             "title": self.title,
             "citation": self.citation,
             "schedule": self.schedule,

@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import re
 
+import numpy
 from rdkit import Chem, rdBase
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide._definitions import Scaffold
+from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
 
@@ -56,6 +58,19 @@ def heavy_formula(mol: Chem.Mol) -> str:
     'C4N'
     """
     return _HYDROGEN_AND_CHARGE.sub("", CalcMolFormula(mol))
+
+
+_COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
+_ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
+
+
+def _element_counts(formula: str) -> dict[str, int]:
+    """Element counts of a formula.
+
+    >>> _element_counts("C17NO3")
+    {'C': 17, 'N': 1, 'O': 3}
+    """
+    return {e: int(n or 1) for e, n in _COUNT.findall(formula)}
 
 
 def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
@@ -187,6 +202,65 @@ class Prefilter:
                 )
                 if all(Chem.MolToSmarts(q) != Chem.MolToSmarts(query) for _, q in graphs):
                     graphs.append((parent.GetNumHeavyAtoms(), query))
+        # Esters and ethers of a substance whose list covers them (``_derivatives.py``): such
+        # a structure holds the parent's heavy-atom graph, one of its hydroxyl oxygens now
+        # bonded to a carbon more. Its heavy formula holds the parent's, element by
+        # element, and its rings (bonds - atoms + 1) are at least the parent's: a cheap
+        # test that settles most records before the parent's graph is looked for.
+        self.derivatives: dict[str, tuple[dict[str, int], int, int, Chem.Mol]] = {}
+        for listed in rules.lists:
+            for entry in listed.entries:
+                key = entry.substance.key
+                if key is None or key in self.derivatives:
+                    continue
+                if not {"esters", "ethers"} & set(entry.scope):
+                    continue
+                parent = Chem.MolFromSmiles(key)
+                if not any(
+                    a.GetAtomicNum() == 8 and a.GetTotalNumHs() and a.GetDegree() == 1
+                    for a in parent.GetAtoms()
+                ):
+                    continue  # no hydroxyl: nothing to esterify or etherify
+                # Every atom keeps its heavy degree, except an oxygen bearing a hydrogen,
+                # which the ester or ether bonds to one carbon more.
+                degrees: dict[int, tuple[int, int | None]] = {
+                    a.GetIdx(): (a.GetDegree(), a.GetDegree() + (1 if a.GetTotalNumHs() else 0))
+                    if a.GetAtomicNum() == 8
+                    else (a.GetDegree(), a.GetDegree())
+                    for a in parent.GetAtoms()
+                }
+                query = generic_query(
+                    Chem.MolFromSmarts(Chem.MolToSmarts(parent)),
+                    keep_aromatic=False,
+                    degrees=degrees,
+                )
+                rings = parent.GetNumBonds() - parent.GetNumAtoms() + 1
+                counts = _element_counts(heavy_formula(parent))
+                self.derivatives[key] = (counts, rings, parent.GetNumHeavyAtoms(), query)
+        # One row per parent: its element counts, rings and heavy atoms (+1: the derivative
+        # has at least one atom more), compared with a fragment's in one numpy step.
+        self._parents = list(self.derivatives.values())
+        self._needs = numpy.array(
+            [
+                [need.get(e, 0) for e in _ELEMENTS] + [rings, heavy + 1]
+                for need, rings, heavy, _ in self._parents
+            ],
+            dtype=numpy.int32,
+        ).reshape(len(self._parents), len(_ELEMENTS) + 2)
+        # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
+        self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
+        # Each parent's query written from a hydroxyl oxygen, for the combined queries.
+        self._rooted = [
+            Chem.MolToSmarts(
+                query,
+                rootedAtAtom=next(a.GetIdx() for a in query.GetAtoms() if a.GetAtomicNum() == 8),
+            )
+            for _, _, _, query in self._parents
+        ]
+        # Candidates by (heavy formula, rings), and combined queries by candidates: catalogue
+        # records repeat formulas, so most records cost two dictionary look-ups here.
+        self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._combined: dict[tuple[int, ...], Chem.Mol] = {}
         self._params = Chem.SmilesParserParams()
         # RDKit's stubs type these attribute setters as taking the params object itself.
         self._params.sanitize = False  # type: ignore[assignment]
@@ -223,4 +297,28 @@ class Prefilter:
             # Kekulisation is not checked: it would cost more than the rest of the prefilter
             # (about 25 us a record), and a record that does not kekulise is still settled
             # as out of scope here, while `--full` reports it as an error.
+            if self.derivatives and self._may_derive(fragments):
+                return False
             return not mol.HasSubstructMatch(self.query)
+
+    def _may_derive(self, fragments: tuple[Chem.Mol, ...]) -> bool:
+        """True when a fragment may be an ester or ether of a parent whose list covers it."""
+        for fragment in fragments:
+            formula = heavy_formula(fragment)
+            rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
+            fits = self._fits.get((formula, rings))
+            if fits is None:
+                counts = _element_counts(formula)
+                row = [counts.get(e, 0) for e in _ELEMENTS] + [rings, sum(counts.values())]
+                found = (self._needs <= numpy.array(row)).all(axis=1) & (self._largest >= row[-1])
+                fits = tuple(int(i) for i in numpy.flatnonzero(found))
+                self._fits[(formula, rings)] = fits
+            if not fits:
+                continue
+            if fits not in self._combined:
+                # The parents that fit, as one query tried from each oxygen of the fragment.
+                rooted = ",".join(f"$({self._rooted[i]})" for i in fits)
+                self._combined[fits] = Chem.MolFromSmarts(f"[#8;{rooted}]")
+            if fragment.HasSubstructMatch(self._combined[fits]):
+                return True
+        return False

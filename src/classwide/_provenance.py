@@ -67,6 +67,7 @@ class Provenance:
             "jurisdiction": self.jurisdiction,
             "kind": self.match_kind,
             "status": self.status,
+            "aliases": list(self.aliases),
         }
 
     def sources_summary(self) -> dict[str, Any]:

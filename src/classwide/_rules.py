@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,15 @@ class RuleSet:
     )
     names: Mapping[str, Substance] = field(default_factory=dict, compare=False)
     files: tuple[str, ...] = ()  # the names of the files loaded, in loading order
+
+    @cached_property
+    def derivative_scope(self) -> bool:
+        """True when some list covers the esters or ethers of its substances."""
+        return any(
+            {"esters", "ethers"} & set(entry.scope)
+            for listed in self.lists
+            for entry in listed.entries
+        )
 
     def jurisdictions(self) -> tuple[str, ...]:
         """Jurisdiction codes, in alphabetical order."""

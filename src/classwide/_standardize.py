@@ -138,10 +138,14 @@ def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
             atom.SetIsotope(0)
         try:
             work = Chem.RemoveHs(work)
-            work = _METAL_DISCONNECTOR.Disconnect(work)
-            work = _NORMALIZER.normalize(work)
-            work = _FRAGMENT_CHOOSER.choose(work)
-            work = _UNCHARGER.uncharge(work)
+            # A wholly inorganic input (sodium chloride, potassium permanganate, sulfuric
+            # acid) is judged as written: choosing its "parent" would turn sodium chloride
+            # into hydrochloric acid, a listed precursor, which a salt of it is not.
+            if any(atom.GetAtomicNum() == 6 for atom in work.GetAtoms()):
+                work = _METAL_DISCONNECTOR.Disconnect(work)
+                work = _NORMALIZER.normalize(work)
+                work = _FRAGMENT_CHOOSER.choose(work)
+                work = _UNCHARGER.uncharge(work)
             Chem.SanitizeMol(work)
         except Exception as exc:
             raise ParseError(f"cannot standardise: {_one_line(str(exc))}") from None

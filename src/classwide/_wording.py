@@ -240,6 +240,7 @@ def listing(
     code: str | None = None,
     narcotic: bool | None = None,
     stereo: str = "any",
+    relation: str | None = None,
 ) -> str:
     """What list names a substance, and since when.
 
@@ -254,7 +255,9 @@ def listing(
         category: the jurisdiction's own words for the category, when the list gives them.
         code: the law's code for the substance (a DEA code number).
         narcotic: the US narcotic flag, when the list gives it.
-        stereo: "as-drawn" when only the named stereoisomer is listed.
+        stereo: "as-drawn" when only the named stereoisomer is listed; "unspecified" for
+            a racemate; "unresolved" when the input gives no stereo for such a listing.
+        relation: for an ester or ether of a listed substance, "ester of morphine".
 
     Returns:
         For example "piperidine: named in 21 CFR 1310.02(a) (US-LIST-I) since 2022-01-01
@@ -262,6 +265,8 @@ def listing(
         since 1971-05-01 or earlier".
     """
     when = since if since_exact else f"{since} or earlier"
+    if relation:
+        name = f"{relation}, covered by the listing of {name}"
     if category:
         details = [category]
         if narcotic is not None:
@@ -271,6 +276,8 @@ def listing(
         what = ", ".join(details)
         isomer = "; this stereoisomer only" if stereo == "as-drawn" else ""
         isomer = "; stereo not specified (the racemate)" if stereo == "unspecified" else isomer
+        if stereo == "unresolved":
+            isomer = "; the input gives no stereo: listed if it is the stereoisomer named"
         return f"{name}: {what} ({rule}{isomer}) since {when}"
     where = f"Schedule {schedule}" if schedule else (list_name or citation)
     return f"{name}: named in {where} ({rule}) since {when}"

@@ -396,7 +396,13 @@ def rules_command(
     for item in rule_set.summaries():
         if "entries" in item:
             dates = sorted(e["since"] for e in item["entries"])
-            periods = f"{len(dates)} entries, from {dates[0]} to {dates[-1]} (see --json)"
+            counts = item["counts"]
+            periods = (
+                f"{len(dates)} entries, from {dates[0] if dates else '-'} to "
+                f"{dates[-1] if dates else '-'}; structures: {counts['verified_structures']} "
+                f"verified, {counts['unverified_structures']} one source only, "
+                f"{counts['without_structure']} without one (see --json)"
+            )
         else:
             periods = "\n".join(
                 f"{p['from']} - {p['until'] or 'in force'}: {p['instrument']}"

@@ -62,7 +62,7 @@ class ClassMatchOut(_Strict):
 class ListedMatchOut(_Strict):
     """A named listing of the structure's parent (a schedule, a catalogue, a precursor table)."""
 
-    kind: Literal["listed", "precursor"]
+    kind: Literal["listed", "precursor", "derivative"]
     rule: str
     name: str
     schedule: str | None = None
@@ -81,9 +81,14 @@ class ListedMatchOut(_Strict):
     category: str | None = Field(None, description="the jurisdiction's own words")
     item: str | None = Field(None, description="where the instrument names it")
     narcotic: bool | None = Field(None, description="the US narcotic flag")
-    stereo: Literal["as-drawn", "unspecified"] | None = Field(
-        None, description="matched with stereo: only this stereoisomer, or only without stereo"
+    stereo: Literal["as-drawn", "unspecified", "unresolved"] | None = Field(
+        None,
+        description="matched with stereo: only this stereoisomer (as-drawn), only without "
+        "stereo (unspecified), or the input gives no stereo for a one-isomer listing "
+        "(unresolved)",
     )
+    relation: str | None = Field(None, description='for a derivative: "ester of morphine"')
+    atoms: list[int] | None = Field(None, description="for a derivative: the ester or ether groups")
 
 
 class NearMissOut(_Strict):
@@ -216,6 +221,7 @@ class DefinitionOut(_Strict):
     jurisdiction: str
     kind: Literal["class", "precursor"]
     status: StatusWord
+    aliases: list[str] = Field(description="old ids that still resolve to this one")
     class_: str = Field(alias="class")
     title: str
     citation: str
@@ -227,6 +233,16 @@ class DefinitionOut(_Strict):
     path: str
 
 
+class ListCounts(_Strict):
+    """How many entries a list has, and how their structures were checked."""
+
+    entries: int
+    substances: int
+    verified_structures: int = Field(description="checked two independent ways")
+    unverified_structures: int = Field(description="one source only")
+    without_structure: int = Field(description="plants, preparations: found by name only")
+
+
 class ListOut(_Strict):
     """A named list and its entries."""
 
@@ -234,6 +250,8 @@ class ListOut(_Strict):
     jurisdiction: str
     kind: Literal["listed", "precursor"]
     status: StatusWord
+    aliases: list[str] = Field(description="old ids that still resolve to this one")
+    counts: ListCounts
     title: str
     citation: str
     schedule: str | None

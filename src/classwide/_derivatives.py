@@ -1,0 +1,143 @@
+"""Esters and ethers of a listed substance: found by undoing them, and checked in the lists.
+
+Several lists cover a substance "and its esters and ethers" (US Schedule I and II opiates,
+the 1961 Convention's Schedule I, items 305-396 of China's non-medical catalogue). A
+structure that is such an ester or ether, and is not listed itself, is covered by the
+parent's listing. It is found by undoing the ester or ether bonds of the structure, one to
+three at a time: each acyclic single bond between an oxygen that joins two carbons and one
+of those carbons is cut, the oxygen gets its hydrogen back, and the piece that keeps the
+oxygen is looked up among the listed parents. Heroin, cut at its two acetyl esters, is
+morphine; codeine, cut at its methyl ether, is morphine too (and listed itself).
+
+The cut is an *ester* when the oxygen is bonded to a carbonyl carbon (on either side: the
+alcohol of an acetate, or the acid of a methyl ester), else an *ether*. Ring bonds are
+never cut: a ring oxygen is part of the parent's skeleton, not a derivative of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from rdkit import Chem, rdBase
+
+# Heroin has two esters; three covers the mixed esters and ethers that lists meet, while
+# keeping the number of pieces tried small (a structure with eight such bonds: 92 pieces).
+MAX_CUTS = 3
+# An ester or ether group is a substituent: acetyl, propionyl, benzoyl, nicotinoyl, methyl,
+# ethyl, benzyl. A piece that loses more heavy atoms than this is a larger molecule that
+# happens to contain the listed one, not its ester or ether (a reading: see README).
+MAX_ADDED_ATOMS = 12
+
+
+@dataclass(frozen=True)
+class Undone:
+    """A piece of a structure with some ester or ether bonds undone."""
+
+    key: str  # its canonical SMILES without stereo (``parent_key`` of the piece)
+    isomeric: str  # with stereo
+    kinds: frozenset[str]  # "ester", "ether"
+    removed: tuple[int, ...]  # the structure's atoms that the undone groups held
+
+
+def _carbonyl(atom: Chem.Atom) -> bool:
+    return atom.GetAtomicNum() == 6 and any(
+        b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(atom).GetAtomicNum() == 8
+        for b in atom.GetBonds()
+    )
+
+
+def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
+    """(oxygen, carbon, kind) of every bond that undoing an ester or ether would cut."""
+    found = []
+    for atom in mol.GetAtoms():
+        if (
+            atom.GetAtomicNum() != 8
+            or atom.GetIsAromatic()
+            or atom.GetFormalCharge()
+            or atom.GetDegree() != 2
+            or atom.GetTotalNumHs()
+        ):
+            continue
+        neighbours = list(atom.GetNeighbors())
+        if not all(n.GetAtomicNum() == 6 for n in neighbours):
+            continue
+        kind = "ester" if any(_carbonyl(n) for n in neighbours) else "ether"
+        for carbon in neighbours:
+            bond = mol.GetBondBetweenAtoms(atom.GetIdx(), carbon.GetIdx())
+            if bond.IsInRing() or bond.GetBondType() != Chem.BondType.SINGLE:
+                continue
+            found.append((atom.GetIdx(), carbon.GetIdx(), kind))
+    return found
+
+
+def undo_esters_and_ethers(mol: Chem.Mol, max_cuts: int = MAX_CUTS) -> list[Undone]:
+    """Every piece the structure gives with one to ``max_cuts`` ester or ether bonds undone.
+
+    Args:
+        mol: a standardised parent.
+        max_cuts: the most bonds undone at once.
+
+    Returns:
+        One entry per distinct piece, with the atoms of the groups removed.
+
+    Example:
+        >>> heroin = Chem.MolFromSmiles("CC(=O)OC1C=CC2C3Cc4ccc(OC(C)=O)c5OC1C2(CCN3C)c45")
+        >>> morphine = Chem.MolToSmiles(Chem.MolFromSmiles(
+        ...     "CN1CCC23C4Oc5c(O)ccc(CC1C2C=CC4O)c53"), isomericSmiles=False)
+        >>> any(u.key == morphine for u in undo_esters_and_ethers(heroin))
+        True
+    """
+    cuts = _cuts(mol)
+    found: dict[str, Undone] = {}
+    for size in range(1, min(max_cuts, len(cuts)) + 1):
+        for combo in combinations(cuts, size):
+            oxygens = [o for o, _, _ in combo]
+            if len(set(oxygens)) != len(oxygens):
+                continue  # one oxygen is undone on one side only
+            piece = _undo(mol, combo)
+            if piece is not None and piece.key not in found:
+                found[piece.key] = piece
+    return list(found.values())
+
+
+def _undo(mol: Chem.Mol, combo: tuple[tuple[int, int, str], ...]) -> Undone | None:
+    edit = Chem.RWMol(mol)
+    for oxygen, carbon, _ in combo:
+        edit.RemoveBond(oxygen, carbon)
+        atom = edit.GetAtomWithIdx(oxygen)
+        atom.SetNumExplicitHs(atom.GetNumExplicitHs() + 1)
+        atom.SetNoImplicit(True)
+    with rdBase.BlockLogs():
+        try:
+            edit.UpdatePropertyCache(strict=False)
+        except Exception:  # noqa: BLE001 - a piece RDKit cannot make is no parent
+            return None
+    fragments = Chem.GetMolFrags(edit, asMols=False, sanitizeFrags=False)
+    home = next((f for f in fragments if combo[0][0] in f), None)
+    if home is None or any(o not in home for o, _, _ in combo):
+        return None
+    kept = set(home)
+    removed = tuple(sorted(a for a in range(mol.GetNumAtoms()) if a not in kept))
+    if len(removed) > MAX_ADDED_ATOMS:
+        return None
+    with rdBase.BlockLogs():
+        isomeric = Chem.MolFragmentToSmiles(edit, sorted(kept), canonical=True)
+        piece = Chem.MolFromSmiles(isomeric)
+    if piece is None:
+        return None
+    return Undone(
+        key=Chem.MolToSmiles(piece, isomericSmiles=False),
+        isomeric=Chem.MolToSmiles(piece),
+        kinds=frozenset(kind for _, _, kind in combo),
+        removed=removed,
+    )
+
+
+def relation(kinds: frozenset[str], parent: str) -> str:
+    """How a structure relates to its listed parent: "ester of morphine".
+
+    >>> relation(frozenset({"ester", "ether"}), "morphine")
+    'ester and ether of morphine'
+    """
+    return f"{' and '.join(sorted(kinds))} of {parent}"
