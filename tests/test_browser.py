@@ -102,6 +102,10 @@ def test_furanylfentanyl_is_listed_with_clause_e_and_1(browser, server, tmp_path
     assert "LISTED" in cards["US"] and "LISTED" in cards["CN"]
     assert "US-FRS [E]" in cards["US"] and "CN-FRS [1]" in cards["CN"]
     assert "furan-2-carbonyl" in cards["US"]
+    # Beside the clause the structure uses: the law's words and what "acyl" means.
+    clause = browser.find_element(By.CSS_SELECTOR, '.card[data-jurisdiction="US"] li.clause')
+    assert clause.get_attribute("data-clause") == "E"
+    assert "acyl" in clause.text and "R-C(=O)-" in clause.text
     assert browser.find_elements(By.CSS_SELECTOR, ".card svg")
     shot = tmp_path / "furanylfentanyl.png"
     browser.save_screenshot(str(shot))

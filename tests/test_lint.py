@@ -18,7 +18,10 @@ def _ruff() -> list[str]:
 
 def test_ruff_lint_passes():
     result = subprocess.run(
-        [*_ruff(), "check", "src", "tests", "bench", "tools"], cwd=ROOT, capture_output=True, text=True
+        [*_ruff(), "check", "src", "tests", "bench", "tools"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout
 

@@ -62,6 +62,7 @@ def heavy_formula(mol: Chem.Mol) -> str:
 
 _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
 _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
+_CACHE_SIZE = 20_000
 
 
 def _element_counts(formula: str) -> dict[str, int]:
@@ -173,6 +174,10 @@ class Prefilter:
     """Necessary conditions for any rule of a rule set to say anything about a structure."""
 
     def __init__(self, rules: RuleSet, limits: Limits = DEFAULT_LIMITS) -> None:
+        with rdBase.BlockLogs():  # inorganic listed chemicals make RDKit talk
+            self._build(rules, limits)
+
+    def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
         seen: dict[str, str] = {}
         for rule in rules.rules:
@@ -308,6 +313,8 @@ class Prefilter:
             rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
             fits = self._fits.get((formula, rings))
             if fits is None:
+                if len(self._fits) > _CACHE_SIZE:  # bounded: a catalogue has many formulas
+                    self._fits.clear()
                 counts = _element_counts(formula)
                 row = [counts.get(e, 0) for e in _ELEMENTS] + [rings, sum(counts.values())]
                 found = (self._needs <= numpy.array(row)).all(axis=1) & (self._largest >= row[-1])
@@ -316,6 +323,8 @@ class Prefilter:
             if not fits:
                 continue
             if fits not in self._combined:
+                if len(self._combined) > _CACHE_SIZE:
+                    self._combined.clear()
                 # The parents that fit, as one query tried from each oxygen of the fragment.
                 rooted = ",".join(f"$({self._rooted[i]})" for i in fits)
                 self._combined[fits] = Chem.MolFromSmarts(f"[#8;{rooted}]")

@@ -962,7 +962,7 @@ def json_schema() -> dict[str, Any]:
         definitions[_anchor(shape.name)] = shape.definition()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/classwide/classwide/docs/rule-file.schema.json",
+        "$id": "urn:classwide:rule-file",
         "title": "classwide rule file",
         "description": "A definition, a list, a scaffold or a substance registry. Generated "
         "from classwide's format declarations (src/classwide/_schema.py).",
