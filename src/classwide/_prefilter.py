@@ -63,6 +63,7 @@ def heavy_formula(mol: Chem.Mol) -> str:
 _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
 _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
+_ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
 
 
 def _element_counts(formula: str) -> dict[str, int]:
@@ -72,6 +73,31 @@ def _element_counts(formula: str) -> dict[str, int]:
     {'C': 17, 'N': 1, 'O': 3}
     """
     return {e: int(n or 1) for e, n in _COUNT.findall(formula)}
+
+
+def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
+    """The heavy-atom graph every ester or ether of ``parent`` holds, as a query.
+
+    Elements and connectivity only (any bond: the record is read unsanitised, in kekulé or
+    aromatic form), each atom in a ring or not as in the parent (an ester or ether makes
+    no ring through the parent's atoms), and each keeping its heavy degree, except an
+    oxygen bearing a hydrogen, which may carry the ester's or ether's carbon.
+    """
+    query = Chem.RWMol()
+    for atom in parent.GetAtoms():
+        degree = atom.GetDegree()
+        degrees = (
+            f"D{degree},D{degree + 1}"
+            if atom.GetTotalNumHs() and atom.GetAtomicNum() == 8
+            else f"D{degree}"
+        )
+        ring = "R" if atom.IsInRing() else "!R"
+        query.AddAtom(Chem.AtomFromSmarts(f"[#{atom.GetAtomicNum()};{ring};{degrees}]"))
+    for bond in parent.GetBonds():
+        query.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+        index = query.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx()
+        query.ReplaceBond(index, Chem.BondFromSmarts("~"))
+    return Chem.MolFromSmarts(Chem.MolToSmarts(query))
 
 
 def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
@@ -226,19 +252,7 @@ class Prefilter:
                     for a in parent.GetAtoms()
                 ):
                     continue  # no hydroxyl: nothing to esterify or etherify
-                # Every atom keeps its heavy degree, except an oxygen bearing a hydrogen,
-                # which the ester or ether bonds to one carbon more.
-                degrees: dict[int, tuple[int, int | None]] = {
-                    a.GetIdx(): (a.GetDegree(), a.GetDegree() + (1 if a.GetTotalNumHs() else 0))
-                    if a.GetAtomicNum() == 8
-                    else (a.GetDegree(), a.GetDegree())
-                    for a in parent.GetAtoms()
-                }
-                query = generic_query(
-                    Chem.MolFromSmarts(Chem.MolToSmarts(parent)),
-                    keep_aromatic=False,
-                    degrees=degrees,
-                )
+                query = _derivative_query(parent)
                 rings = parent.GetNumBonds() - parent.GetNumAtoms() + 1
                 counts = _element_counts(heavy_formula(parent))
                 self.derivatives[key] = (counts, rings, parent.GetNumHeavyAtoms(), query)
@@ -254,11 +268,13 @@ class Prefilter:
         ).reshape(len(self._parents), len(_ELEMENTS) + 2)
         # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
         self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
-        # Each parent's query written from a hydroxyl oxygen, for the combined queries.
+        # Each parent's query written from each of its hydroxyl oxygens (any of them may
+        # be the one the ester or ether took), for the combined queries.
         self._rooted = [
-            Chem.MolToSmarts(
-                query,
-                rootedAtAtom=next(a.GetIdx() for a in query.GetAtoms() if a.GetAtomicNum() == 8),
+            ",".join(
+                f"$({Chem.MolToSmarts(query, rootedAtAtom=a.GetIdx())})"
+                for a in query.GetAtoms()
+                if a.GetAtomicNum() == 8 and ",D" in a.GetSmarts()  # "D1,D2": a hydroxyl
             )
             for _, _, _, query in self._parents
         ]
@@ -292,8 +308,10 @@ class Prefilter:
                     fragment.UpdatePropertyCache(strict=False)
             else:
                 fragments = (mol,)
+            formulas = []
             for fragment in fragments:
                 formula = heavy_formula(fragment)
+                formulas.append(formula)
                 if not set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS:
                     return False
                 for size, graph in self.signatures.get(formula, ()):
@@ -302,14 +320,18 @@ class Prefilter:
             # Kekulisation is not checked: it would cost more than the rest of the prefilter
             # (about 25 us a record), and a record that does not kekulise is still settled
             # as out of scope here, while `--full` reports it as an error.
-            if self.derivatives and self._may_derive(fragments):
+            if self.derivatives and self._may_derive(fragments, formulas):
                 return False
             return not mol.HasSubstructMatch(self.query)
 
-    def _may_derive(self, fragments: tuple[Chem.Mol, ...]) -> bool:
+    def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""
-        for fragment in fragments:
-            formula = heavy_formula(fragment)
+        for fragment, formula in zip(fragments, formulas, strict=True):
+            # Ring membership of the unsanitised parse, which the queries test (C++, cheap);
+            # without an acyclic oxygen between two carbons there is no ester or ether.
+            Chem.FastFindRings(fragment)
+            if not fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN):
+                continue
             rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
             fits = self._fits.get((formula, rings))
             if fits is None:
@@ -325,9 +347,10 @@ class Prefilter:
             if fits not in self._combined:
                 if len(self._combined) > _CACHE_SIZE:
                     self._combined.clear()
-                # The parents that fit, as one query tried from each oxygen of the fragment.
-                rooted = ",".join(f"$({self._rooted[i]})" for i in fits)
-                self._combined[fits] = Chem.MolFromSmarts(f"[#8;{rooted}]")
+                # The parents that fit, as one query tried from each acyclic oxygen that
+                # joins two carbons: the hydroxyl or acid oxygen the ester or ether took.
+                rooted = ",".join(self._rooted[i] for i in fits)
+                self._combined[fits] = Chem.MolFromSmarts(f"[#8;D2;!R;{rooted}]")
             if fragment.HasSubstructMatch(self._combined[fits]):
                 return True
         return False
