@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from classwide._lists import SCOPE_WORDS, STEREO_MODES, STRUCTURELESS_KINDS
 from classwide._vocabulary import KINDS, VOCABULARY
 from classwide._yaml import dotted
 from classwide.errors import RuleFileError
@@ -646,7 +647,7 @@ ENTRY_KEYS = (
     Key("narcotic", optional(BOOLEAN), "The US narcotic (true) or non-narcotic (false) flag."),
     Key(
         "stereo",
-        Choice(("any", "as-drawn", "unspecified")),
+        Choice(STEREO_MODES),
         "`as-drawn`: only the stereoisomer drawn is listed (levomethorphan); `unspecified`: "
         "only a structure without stereo (a racemate: racemethorphan); `any`: every "
         "stereoisomer.",
@@ -654,20 +655,7 @@ ENTRY_KEYS = (
     ),
     Key(
         "scope",
-        ListOf(
-            Choice(
-                (
-                    "salts",
-                    "isomers",
-                    "optical isomers",
-                    "positional isomers",
-                    "geometric isomers",
-                    "esters",
-                    "ethers",
-                ),
-                "scope word",
-            )
-        ),
+        ListOf(Choice(SCOPE_WORDS, "scope word")),
         "The law's scope words for it: salts, isomers, esters, ethers ...",
         default="none",
     ),
@@ -733,7 +721,7 @@ SUBSTANCE = Shape(
         ),
         Key(
             "structure_kind",
-            Choice(("single", "plant", "preparation", "mixture", "class", "no-structure")),
+            Choice(("single", *STRUCTURELESS_KINDS)),
             "`single`, or what a substance without one structure is: found by name and CAS "
             "number only.",
             default="single",
