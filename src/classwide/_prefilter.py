@@ -278,10 +278,11 @@ class Prefilter:
             )
             for _, _, _, query in self._parents
         ]
-        # Candidates by (heavy formula, rings), and combined queries by candidates: catalogue
-        # records repeat formulas, so most records cost two dictionary look-ups here.
+        # Each parent as one query tried from each acyclic oxygen that joins two carbons:
+        # the hydroxyl or acid oxygen the ester or ether took (compiled once).
+        self._anchored = [Chem.MolFromSmarts(f"[#8;D2;!R;{rooted}]") for rooted in self._rooted]
+        # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas.
         self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
-        self._combined: dict[tuple[int, ...], Chem.Mol] = {}
         self._params = Chem.SmilesParserParams()
         # RDKit's stubs type these attribute setters as taking the params object itself.
         self._params.sanitize = False  # type: ignore[assignment]
@@ -344,13 +345,6 @@ class Prefilter:
                 self._fits[(formula, rings)] = fits
             if not fits:
                 continue
-            if fits not in self._combined:
-                if len(self._combined) > _CACHE_SIZE:
-                    self._combined.clear()
-                # The parents that fit, as one query tried from each acyclic oxygen that
-                # joins two carbons: the hydroxyl or acid oxygen the ester or ether took.
-                rooted = ",".join(self._rooted[i] for i in fits)
-                self._combined[fits] = Chem.MolFromSmarts(f"[#8;D2;!R;{rooted}]")
-            if fragment.HasSubstructMatch(self._combined[fits]):
+            if any(fragment.HasSubstructMatch(self._anchored[i]) for i in fits):
                 return True
         return False
