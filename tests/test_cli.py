@@ -35,7 +35,7 @@ def test_check_json_follows_the_contract():
     listed, frs = us["matches"][0], us["matches"][-1]
     assert listed["kind"] == "listed" and listed["rule"] == "US-CSA-I"
     assert listed["schedule"] == "I" and listed["since"] == "2015-07-17"
-    assert listed["source"] == "21 CFR 1308.11" and listed["applies"] is True
+    assert listed["source"] == "21 CFR 1308.11(b)" and listed["applies"] is True
     assert listed["item"].startswith("1308.11(b)") and listed["code"] == "9821"
     assert frs["kind"] == "class" and frs["rule"] == "US-FRS" and frs["clauses"] == ["E"]
     assert frs["applies"] is False and frs["reason"] == "listed in another schedule"

@@ -7,6 +7,7 @@ of the rules in force on the day asked wins (listed > class > precursor > not co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -308,6 +309,25 @@ def _closest(
     return kept
 
 
+_SECTION = re.compile(r"(\d+\.\d+(?:\([a-z]\))?)")
+
+
+def _citation(listed: ListRule, entry: ListEntry) -> str:
+    """The list's citation, down to the paragraph that names the entry where it is known.
+
+    US Schedule I is one list of several sections (opiates in 1308.11(b), hallucinogens in
+    (d) ...): an entry of 1308.11(b)(3) is cited as "21 CFR 1308.11(b)".
+    """
+    found = _SECTION.match(entry.item or "")
+    if (
+        found
+        and listed.citation.startswith("21 CFR ")
+        and found.group(1).startswith(listed.citation[len("21 CFR ") :])
+    ):
+        return "21 CFR " + found.group(1)
+    return listed.citation
+
+
 def _listed_match(listed: ListRule, entry: ListEntry, how: str | None = None) -> ListedMatch:
     return ListedMatch(
         kind=listed.match_kind,
@@ -316,7 +336,7 @@ def _listed_match(listed: ListRule, entry: ListEntry, how: str | None = None) ->
         substance=entry.substance.id,
         since=entry.since.isoformat(),
         instrument=entry.instrument,
-        citation=listed.citation,
+        citation=_citation(listed, entry),
         url=entry.url,
         verified=entry.verified,
         status=Status(listed.status),
