@@ -35,6 +35,9 @@ from classwide._names import opsin_smiles
 from classwide._rules import load_rules
 from classwide._standardize import parent_key, parse_structure, standardize
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verify_structures import inchikey  # noqa: E402 - the sibling script's helper
+
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "src" / "classwide" / "rules"
 COLUMNS = (
@@ -101,15 +104,6 @@ def keys_of(smiles: str) -> tuple[str, str, str] | None:
     except Exception:  # noqa: BLE001 - a row with a bad structure is reported, not fatal
         return None
     return parent_key(parent.mol), parent.smiles, formula
-
-
-def inchikey(smiles: str | None) -> str | None:
-    """The standard InChIKey of a SMILES, or None."""
-    if not smiles:
-        return None
-    with rdBase.BlockLogs():
-        mol = Chem.MolFromSmiles(smiles)
-        return Chem.MolToInchiKey(mol) if mol is not None else None
 
 
 def opsin_checks(rows: list[dict[str, str]]) -> None:

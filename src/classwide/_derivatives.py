@@ -28,6 +28,9 @@ MAX_CUTS = 3
 # ethyl, benzyl. A piece that loses more heavy atoms than this is a larger molecule that
 # happens to contain the listed one, not its ester or ether (a reading: see README).
 MAX_ADDED_ATOMS = 12
+# Pieces tried per structure at most: a structure with many small ether groups (a
+# polymethoxy compound) would otherwise cost seconds; the smallest combinations come first.
+MAX_PIECES = 400
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,49 @@ def undo_esters_and_ethers(mol: Chem.Mol, max_cuts: int = MAX_CUTS) -> list[Undo
         >>> any(u.key == morphine for u in undo_esters_and_ethers(heroin))
         True
     """
-    cuts = _cuts(mol)
+    # Each cut with the atoms it would remove on its own: a cut that removes more than an
+    # ester or ether group can hold (a polyether's backbone) is never tried, nor a
+    # combination whose groups add up to more, or overlap (a group inside another's).
+    cuts = [(cut, side) for cut in _cuts(mol) if (side := _side(mol, cut)) is not None]
     found: dict[str, Undone] = {}
+    tried = 0
     for size in range(1, min(max_cuts, len(cuts)) + 1):
         for combo in combinations(cuts, size):
-            oxygens = [o for o, _, _ in combo]
+            oxygens = [o for (o, _, _), _ in combo]
             if len(set(oxygens)) != len(oxygens):
                 continue  # one oxygen is undone on one side only
-            piece = _undo(mol, combo)
+            sides = [side for _, side in combo]
+            if sum(map(len, sides)) > MAX_ADDED_ATOMS or len(frozenset().union(*sides)) < sum(
+                map(len, sides)
+            ):
+                continue
+            tried += 1
+            if tried > MAX_PIECES:
+                return list(found.values())
+            piece = _undo(mol, tuple(cut for cut, _ in combo))
             if piece is not None and piece.key not in found:
                 found[piece.key] = piece
     return list(found.values())
+
+
+def _side(mol: Chem.Mol, cut: tuple[int, int, str]) -> frozenset[int] | None:
+    """The atoms a cut removes on its own, or None when they are more than a group holds."""
+    oxygen, carbon, _ = cut
+    seen = {carbon}
+    frontier = [carbon]
+    while frontier:
+        atom = mol.GetAtomWithIdx(frontier.pop())
+        for neighbour in atom.GetNeighbors():
+            index = neighbour.GetIdx()
+            if index in seen or (index == oxygen and atom.GetIdx() == carbon):
+                continue
+            if index == oxygen:
+                return None  # the oxygen is reached another way: not a cut-off group
+            seen.add(index)
+            if len(seen) > MAX_ADDED_ATOMS:
+                return None
+            frontier.append(index)
+    return frozenset(seen)
 
 
 def _undo(mol: Chem.Mol, combo: tuple[tuple[int, int, str], ...]) -> Undone | None:

@@ -135,9 +135,7 @@ class RuleSet:
                 "list": entry.list_name or listed.list_name,
                 "verified": entry.verified,
             }
-            for listed in self.lists
-            for entry in listed.entries
-            if entry.substance.id == substance_id
+            for listed, entry in self.entries_of(substance_id)
         ]
 
     def summaries(self) -> list[dict[str, Any]]:
