@@ -12,7 +12,8 @@ tested against two necessary conditions, both computed from the loaded rule file
   anyway. Each core atom keeps the heavy-atom degree that every *member* has there (the
   core's bonds, plus a group in each region the reference fills; see ``_member_degrees``):
   a fentanyl member's anilide nitrogen has exactly three heavy neighbours. A generic
-  pattern matches every member, in kekulé or aromatic form, as a salt or charged.
+  pattern matches every member, in kekulé or aromatic form, as a salt or charged. A ring
+  that every core holds (the piperidine) is asked first, on its own.
 * **Lists.** A listing matches when the parent equals a listed substance. The parent is one
   fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
   charges and bonds to metals change), so a record none of whose fragments has the heavy
@@ -30,9 +31,11 @@ is an error on the full path, but a record out of scope is settled before that c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy
 from rdkit import Chem, rdBase
+from rdkit.Chem import FilterCatalog
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide._definitions import Scaffold
@@ -63,6 +66,7 @@ def heavy_formula(mol: Chem.Mol) -> str:
 _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
 _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
+_CATALOGS = 500  # each holds copies of its parents' queries
 _ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
 
 
@@ -73,6 +77,36 @@ def _element_counts(formula: str) -> dict[str, int]:
     {'C': 17, 'N': 1, 'O': 3}
     """
     return {e: int(n or 1) for e, n in _COUNT.findall(formula)}
+
+
+def _catalog(queries: Iterable[Chem.Mol]) -> FilterCatalog.FilterCatalog:
+    """Queries asked in one call: RDKit tries each in C++ and stops at the first match.
+
+    One ``HasSubstructMatch`` call costs about as much as a small failed search, so many
+    queries are cheaper in one catalogue than one by one, or as one recursive SMARTS
+    (whose parts RDKit would each enumerate in full).
+    """
+    catalog = FilterCatalog.FilterCatalog()
+    for n, query in enumerate(queries):
+        matcher = FilterCatalog.SmartsMatcher(str(n), query, 1)
+        catalog.AddEntry(FilterCatalog.FilterCatalogEntry(str(n), matcher))
+    return catalog
+
+
+def _graph_smarts(mol: Chem.Mol) -> str:
+    """A canonical SMARTS of the heavy-atom graph: elements and connectivity, any bond.
+
+    >>> _graph_smarts(Chem.MolFromSmiles("c1ccccc1O"))
+    '[#8]~[#6]1~[#6]~[#6]~[#6]~[#6]~[#6]~1'
+    """
+    return Chem.MolFragmentToSmiles(
+        mol,
+        atomsToUse=list(range(mol.GetNumAtoms())),
+        atomSymbols=[f"[#{a.GetAtomicNum()}]" for a in mol.GetAtoms()],
+        bondSymbols=["~"] * mol.GetNumBonds(),
+        allBondsExplicit=True,
+        isomericSmiles=False,
+    )
 
 
 def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
@@ -174,6 +208,24 @@ def _rooted(query: Chem.Mol) -> str:
     return Chem.MolToSmarts(query, rootedAtAtom=root.GetIdx())
 
 
+def _root_ring(query: Chem.Mol) -> str | None:
+    """The smallest ring through the query's busiest nitrogen, as SMARTS; None if none.
+
+    >>> _root_ring(Chem.MolFromSmarts("[#7]1~[#6]~[#6]~[#6](~[#7]~[#6])~[#6]~[#6]~1"))
+    '[#7]1~[#6]~[#6]~[#6]~[#6]~[#6]~1'
+    """
+    nitrogens = [a for a in query.GetAtoms() if a.GetAtomicNum() == 7]
+    if not nitrogens:
+        return None
+    root = max(nitrogens, key=lambda a: (a.GetDegree(), -a.GetIdx())).GetIdx()
+    query.UpdatePropertyCache(strict=False)
+    through = [r for r in Chem.GetSymmSSSR(query) if root in r]
+    if not through:
+        return None
+    ring = min(through, key=len)
+    return Chem.MolFragmentToSmarts(query, atomsToUse=list(ring))
+
+
 def _generic_atom(atom: Chem.Atom) -> str:
     # RDKit has no API that says whether a query atom demands aliphatic; its debug text
     # does. That text is not a stable interface: the RDKit pin and the prefilter's fuzz
@@ -206,33 +258,34 @@ class Prefilter:
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
         seen: dict[str, str] = {}
+        root_rings: set[str | None] = set()
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
                 smarts = _rooted(generic_query(scaffold.core, degrees=_member_degrees(scaffold)))
                 seen.setdefault(smarts, smarts)
+                root_rings.add(_root_ring(generic_query(scaffold.core)))
         self.patterns = tuple(seen)
-        # One recursive query: RDKit tries every pattern from each atom in one pass. When
-        # every pattern holds a nitrogen, each is written from its busiest nitrogen and the
-        # query is anchored on nitrogens only (most atoms are then rejected at once).
-        anchored = all(re.match(r"\[#7[\];&]", p) for p in self.patterns)
-        self.query = Chem.MolFromSmarts(
-            ("[#7;" if anchored else "[") + ",".join(f"$({p})" for p in self.patterns) + "]"
-        )
+        # Every pattern in one catalogue (one call); each is written from its busiest
+        # nitrogen, the atom the search starts from.
+        self.scaffolds = _catalog(Chem.MolFromSmarts(p) for p in self.patterns)
+        # When every core holds the same ring (the fentanyls' and their precursors'
+        # piperidine), that ring alone is asked first: few catalogue records have it.
+        gate = root_rings.pop() if len(root_rings) == 1 else None
+        self.scaffold_gate = Chem.MolFromSmarts(gate) if gate else None
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
-        self.signatures: dict[str, list[tuple[int, Chem.Mol]]] = {}
-        for listed in rules.lists:
-            for entry in listed.entries:
-                if entry.substance.key is None:
-                    continue  # a plant or a preparation is found by name only
-                parent = Chem.MolFromSmiles(entry.substance.key)
-                graphs = self.signatures.setdefault(heavy_formula(parent), [])
-                query = generic_query(
-                    Chem.MolFromSmarts(Chem.MolToSmarts(parent)), keep_aromatic=False
-                )
-                if all(Chem.MolToSmarts(q) != Chem.MolToSmarts(query) for _, q in graphs):
-                    graphs.append((parent.GetNumHeavyAtoms(), query))
+        graphs: dict[str, dict[str, int]] = {}
+        # A plant or a preparation has no key: it is found by name only.
+        keys = {e.substance.key for listed in rules.lists for e in listed.entries}
+        for smiles in sorted(k for k in keys if k is not None):
+            parent = Chem.MolFromSmiles(smiles)
+            same = graphs.setdefault(heavy_formula(parent), {})
+            same.setdefault(_graph_smarts(parent), parent.GetNumHeavyAtoms())
+        self.signatures: dict[str, list[tuple[int, Chem.Mol]]] = {
+            formula: [(size, Chem.MolFromSmarts(text)) for text, size in same.items()]
+            for formula, same in graphs.items()
+        }
         # Esters and ethers of a substance whose list covers them (``_derivatives.py``): such
         # a structure holds the parent's heavy-atom graph, one of its hydroxyl oxygens now
         # bonded to a carbon more. Its heavy formula holds the parent's, element by
@@ -268,21 +321,11 @@ class Prefilter:
         ).reshape(len(self._parents), len(_ELEMENTS) + 2)
         # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
         self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
-        # Each parent's query written from each of its hydroxyl oxygens (any of them may
-        # be the one the ester or ether took), for the combined queries.
-        self._rooted = [
-            ",".join(
-                f"$({Chem.MolToSmarts(query, rootedAtAtom=a.GetIdx())})"
-                for a in query.GetAtoms()
-                if a.GetAtomicNum() == 8 and ",D" in a.GetSmarts()  # "D1,D2": a hydroxyl
-            )
-            for _, _, _, query in self._parents
-        ]
-        # Each parent as one query tried from each acyclic oxygen that joins two carbons:
-        # the hydroxyl or acid oxygen the ester or ether took (compiled once).
-        self._anchored = [Chem.MolFromSmarts(f"[#8;D2;!R;{rooted}]") for rooted in self._rooted]
-        # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas.
+        self._queries = [query for _, _, _, query in self._parents]
+        # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas;
+        # and the queries of each such set of parents, in one catalogue.
         self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._catalogs: dict[tuple[int, ...], FilterCatalog.FilterCatalog] = {}
         self._params = Chem.SmilesParserParams()
         # RDKit's stubs type these attribute setters as taking the params object itself.
         self._params.sanitize = False  # type: ignore[assignment]
@@ -323,28 +366,42 @@ class Prefilter:
             # as out of scope here, while `--full` reports it as an error.
             if self.derivatives and self._may_derive(fragments, formulas):
                 return False
-            return not mol.HasSubstructMatch(self.query)
+            if self.scaffold_gate is not None and not mol.HasSubstructMatch(self.scaffold_gate):
+                return True
+            return not self.scaffolds.HasMatch(mol)
 
     def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""
         for fragment, formula in zip(fragments, formulas, strict=True):
+            rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
+            fits = self._parents_that_fit(formula, rings)
+            if not fits:
+                continue
             # Ring membership of the unsanitised parse, which the queries test (C++, cheap);
             # without an acyclic oxygen between two carbons there is no ester or ether.
             Chem.FastFindRings(fragment)
             if not fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN):
                 continue
-            rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
-            fits = self._fits.get((formula, rings))
-            if fits is None:
-                if len(self._fits) > _CACHE_SIZE:  # bounded: a catalogue has many formulas
-                    self._fits.clear()
-                counts = _element_counts(formula)
-                row = [counts.get(e, 0) for e in _ELEMENTS] + [rings, sum(counts.values())]
-                found = (self._needs <= numpy.array(row)).all(axis=1) & (self._largest >= row[-1])
-                fits = tuple(int(i) for i in numpy.flatnonzero(found))
-                self._fits[(formula, rings)] = fits
-            if not fits:
-                continue
-            if any(fragment.HasSubstructMatch(self._anchored[i]) for i in fits):
+            catalog = self._catalogs.get(fits)
+            if catalog is None:
+                if len(self._catalogs) > _CATALOGS:
+                    self._catalogs.clear()
+                catalog = self._catalogs[fits] = _catalog(self._queries[i] for i in fits)
+            # A parent's graph in the fragment, its hydroxyl oxygens free to carry a carbon
+            # more: necessary for an ester or ether (the full path says whether it is one).
+            if catalog.HasMatch(fragment):
                 return True
         return False
+
+    def _parents_that_fit(self, formula: str, rings: int) -> tuple[int, ...]:
+        """The parents whose esters or ethers may have this heavy formula and ring count."""
+        fits = self._fits.get((formula, rings))
+        if fits is None:
+            if len(self._fits) > _CACHE_SIZE:  # bounded: a catalogue has many formulas
+                self._fits.clear()
+            counts = _element_counts(formula)
+            row = [counts.get(e, 0) for e in _ELEMENTS] + [rings, sum(counts.values())]
+            found = (self._needs <= numpy.array(row)).all(axis=1) & (self._largest >= row[-1])
+            fits = tuple(int(i) for i in numpy.flatnonzero(found))
+            self._fits[(formula, rings)] = fits
+        return fits
