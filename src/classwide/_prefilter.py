@@ -66,7 +66,7 @@ def heavy_formula(mol: Chem.Mol) -> str:
 _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
 _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
-_CATALOGS = 500  # each holds copies of its parents' queries
+_CATALOGS = 2_000
 _ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
 
 
@@ -79,17 +79,21 @@ def _element_counts(formula: str) -> dict[str, int]:
     return {e: int(n or 1) for e, n in _COUNT.findall(formula)}
 
 
-def _catalog(queries: Iterable[Chem.Mol]) -> FilterCatalog.FilterCatalog:
+def _entry(n: int, query: Chem.Mol) -> FilterCatalog.FilterCatalogEntry:
+    return FilterCatalog.FilterCatalogEntry(str(n), FilterCatalog.SmartsMatcher(str(n), query, 1))
+
+
+def _catalog(entries: Iterable[FilterCatalog.FilterCatalogEntry]) -> FilterCatalog.FilterCatalog:
     """Queries asked in one call: RDKit tries each in C++ and stops at the first match.
 
     One ``HasSubstructMatch`` call costs about as much as a small failed search, so many
     queries are cheaper in one catalogue than one by one, or as one recursive SMARTS
-    (whose parts RDKit would each enumerate in full).
+    (whose parts RDKit would each enumerate in full). Catalogues share their entries
+    (about 20 kB each).
     """
     catalog = FilterCatalog.FilterCatalog()
-    for n, query in enumerate(queries):
-        matcher = FilterCatalog.SmartsMatcher(str(n), query, 1)
-        catalog.AddEntry(FilterCatalog.FilterCatalogEntry(str(n), matcher))
+    for entry in entries:
+        catalog.AddEntry(entry)
     return catalog
 
 
@@ -267,7 +271,9 @@ class Prefilter:
         self.patterns = tuple(seen)
         # Every pattern in one catalogue (one call); each is written from its busiest
         # nitrogen, the atom the search starts from.
-        self.scaffolds = _catalog(Chem.MolFromSmarts(p) for p in self.patterns)
+        self.scaffolds = _catalog(
+            _entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(self.patterns)
+        )
         # When every core holds the same ring (the fentanyls' and their precursors'
         # piperidine), that ring alone is asked first: few catalogue records have it.
         gate = root_rings.pop() if len(root_rings) == 1 else None
@@ -321,7 +327,7 @@ class Prefilter:
         ).reshape(len(self._parents), len(_ELEMENTS) + 2)
         # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
         self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
-        self._queries = [query for _, _, _, query in self._parents]
+        self._entries = [_entry(n, query) for n, (*_, query) in enumerate(self._parents)]
         # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas;
         # and the queries of each such set of parents, in one catalogue.
         self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
@@ -386,7 +392,7 @@ class Prefilter:
             if catalog is None:
                 if len(self._catalogs) > _CATALOGS:
                     self._catalogs.clear()
-                catalog = self._catalogs[fits] = _catalog(self._queries[i] for i in fits)
+                catalog = self._catalogs[fits] = _catalog(self._entries[i] for i in fits)
             # A parent's graph in the fragment, its hydroxyl oxygens free to carry a carbon
             # more: necessary for an ester or ether (the full path says whether it is one).
             if catalog.HasMatch(fragment):
