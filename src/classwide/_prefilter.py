@@ -12,8 +12,10 @@ tested against two necessary conditions, both computed from the loaded rule file
   anyway. Each core atom keeps the heavy-atom degree that every *member* has there (the
   core's bonds, plus a group in each region the reference fills; see ``_member_degrees``):
   a fentanyl member's anilide nitrogen has exactly three heavy neighbours. A generic
-  pattern matches every member, in kekulé or aromatic form, as a salt or charged. A ring
-  that every core holds (the piperidine) is asked first, on its own.
+  pattern matches every member, in kekulé or aromatic form, as a salt or charged. One bond
+  keeps its order: a carbonyl on a carbon that must be written non-aromatic is written
+  C=O, or its oxygen is charged (``_carbonyls``). A ring that every core holds (the
+  piperidine) is asked first, on its own.
 * **Lists.** A listing matches when the parent equals a listed substance. The parent is one
   fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
   charges and bonds to metals change), so a record none of whose fragments has the heavy
@@ -178,29 +180,62 @@ def generic_query(
     *,
     keep_aromatic: bool = True,
     degrees: dict[int, tuple[int, int | None]] | None = None,
+    carbonyl: str = "any",
 ) -> Chem.Mol:
     """The element-and-connectivity skeleton of a query (see the module docstring).
+
+    ``carbonyl`` says how a carbonyl of the core (see ``_carbonyls``) is written: "any"
+    (any bond), "double", or "charged" (any bond to an oxygen with a negative charge).
 
     >>> Chem.MolToSmarts(generic_query(Chem.MolFromSmarts("[#7;X3,X4+:1]1-[#6;!a]-[C](=O)-c1")))
     '[#7]1~[#6&!a]~[#6&!a](~[#8&!a])~[#6]~1'
     """
+    carbonyls = _carbonyls(query, degrees) if degrees and carbonyl != "any" else {}
+    charged = set(carbonyls.values()) if carbonyl == "charged" else set()
     generic = Chem.RWMol()
     for atom in query.GetAtoms():
         text = _generic_atom(atom)
         if not keep_aromatic:
             text = text.replace(";!a", "").replace("[!a]", "*")
         test = _degree_test(*degrees[atom.GetIdx()], atom.GetDegree()) if degrees else ""
+        if atom.GetIdx() in charged:
+            test = f"{test};-1" if test else "-1"
         if test:
             inner = text[1:-1] if text.startswith("[") else text
             text = f"[{inner};{test}]"
         generic.AddAtom(Chem.AtomFromSmarts(text))
     for bond in query.GetBonds():
         generic.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+        double = carbonyl == "double" and bond.GetIdx() in carbonyls
         generic.ReplaceBond(
             generic.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx(),
-            Chem.BondFromSmarts("~"),
+            Chem.BondFromSmarts("=" if double else "~"),
         )
     return Chem.MolFromSmarts(Chem.MolToSmarts(generic))
+
+
+def _carbonyls(query: Chem.Mol, degrees: dict[int, tuple[int, int | None]]) -> dict[int, int]:
+    """The core's C=O bonds whose carbon must be written non-aromatic: bond -> its oxygen.
+
+    Such an oxygen has no other heavy neighbour in any member, and the carbon is written
+    in upper case, so the input writes the bond as a double bond, unless the oxygen
+    carries a negative charge (C+-O-, or an enolate of a conjugated iminium) that the
+    normaliser recombines into C=O. The uncharger never makes a C=O: a C-O- becomes C-OH.
+    A 4-hydroxypiperidine is thus no 4-piperidone, for which the full path is not asked.
+    """
+    found = {}
+    for bond in query.GetBonds():
+        if Chem.Bond.GetSmarts(bond) != "=":
+            continue
+        ends = (bond.GetBeginAtom(), bond.GetEndAtom())
+        for carbon, oxygen in (ends, ends[::-1]):
+            if (
+                _generic_atom(carbon) == "[#6;!a]"
+                and oxygen.GetAtomicNum() == 8
+                and degrees[oxygen.GetIdx()] == (1, 1)
+            ):
+                found[bond.GetIdx()] = oxygen.GetIdx()
+    return found
 
 
 def _rooted(query: Chem.Mol) -> str:
@@ -261,12 +296,15 @@ class Prefilter:
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
-        seen: dict[str, str] = {}
+        seen: dict[str, str] = {}  # ordered, without repeats
         root_rings: set[str | None] = set()
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
-                smarts = _rooted(generic_query(scaffold.core, degrees=_member_degrees(scaffold)))
-                seen.setdefault(smarts, smarts)
+                degrees = _member_degrees(scaffold)
+                forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
+                for form in forms:
+                    query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
+                    seen.setdefault(_rooted(query), "")
                 root_rings.add(_root_ring(generic_query(scaffold.core)))
         self.patterns = tuple(seen)
         # Every pattern in one catalogue (one call); each is written from its busiest
