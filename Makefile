@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JSME := src/classwide/static/vendor/jsme
+SWAGGER := src/classwide/static/vendor/swagger-ui
 
 .PHONY: demo test install bench serve clean
 
@@ -21,8 +22,11 @@ $(STAMP): pyproject.toml web/package-lock.json
 	@# itself: no CDN. Without npm the page still works, with text input only.
 	@if command -v npm >/dev/null 2>&1; then \
 	  (cd web && npm ci --no-audit --no-fund --silent) && rm -rf $(JSME) && mkdir -p $(JSME) && \
-	  cp -r web/node_modules/jsme-editor/. $(JSME)/ ; \
-	else echo "warning: no npm: the page's structure editor is not installed"; fi
+	  cp -r web/node_modules/jsme-editor/. $(JSME)/ && \
+	  rm -rf $(SWAGGER) && mkdir -p $(SWAGGER) && \
+	  cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/node_modules/swagger-ui-dist/swagger-ui.css \
+	     web/node_modules/swagger-ui-dist/LICENSE $(SWAGGER)/ ; \
+	else echo "warning: no npm: the page's structure editor and /docs are not installed"; fi
 	@# Browser tests drive Debian's Chromium with its ChromeDriver.
 	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
 	  { (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
@@ -40,9 +44,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_lookup.py
 	$(BIN)/python bench/bench_screen.py --limit 200000
 	$(BIN)/python bench/bench_screen.py
+	$(BIN)/python bench/bench_rich.py
+	$(BIN)/python bench/bench_load.py --clients 50 --seconds 60
 
 serve: $(STAMP)
 	$(BIN)/classwide serve
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache web/node_modules $(JSME)
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache web/node_modules $(JSME) $(SWAGGER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,17 @@ def read_csv(name: str) -> list[dict[str, str]]:
     """The rows of one CSV file of ``tests/data``."""
     with open(DATA / name, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def wait_for_job(client, job_id: str, seconds: float = 30.0) -> dict:
+    """Poll a service job until it is done or failed; its last state."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish in {seconds:g} s")
 
 
 @pytest.fixture(scope="session")

@@ -107,3 +107,43 @@ def test_symmetric_positions_are_named_by_the_lowest_locant():
     assert "methyl (alkyl) on the piperidine ring at C3" in text
     assert "spiro" in reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC12CC2", "CN")
     assert "at C3:" in reason("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC12CC2", "CN")
+
+
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+DOCUSATE = "CCCCCCCCC(CC)COC(=O)CC(C(=O)OCC(CC)CCCC)S(=O)(=O)O"
+
+
+def test_a_controlled_component_smaller_than_its_counter_ion_decides():
+    """Fentanyl docusate is listed; the record names fentanyl and both components."""
+    record = classify(f"{FENTANYL}.{DOCUSATE}", "US,CN,UN", "2026-11-30")
+    assert [v.status.value for v in record.jurisdictions] == ["listed"] * 3
+    assert record.standardized == FENTANYL
+    assert all(v.component is None for v in record.jurisdictions)
+    assert [c.to_dict() for c in record.components] == [
+        {
+            "smiles": DOCUSATE,
+            "status": dict.fromkeys(("US", "CN", "UN"), "not_controlled"),
+            "decides": [],
+        },
+        {
+            "smiles": FENTANYL,
+            "status": dict.fromkeys(("US", "CN", "UN"), "listed"),
+            "decides": ["US", "CN", "UN"],
+        },
+    ]
+    # A salt whose largest component decides reads as the parent alone.
+    citrate = classify(f"{FENTANYL}.OC(=O)CC(O)(CC(=O)O)C(=O)O", "US,CN,UN", "2026-11-30")
+    alone = classify(FENTANYL, "US,CN,UN", "2026-11-30")
+    assert citrate.to_dict() | {"input": ""} == alone.to_dict() | {"input": ""}
+
+
+def test_each_jurisdiction_is_decided_by_its_strongest_component():
+    """Bufotenine is listed in the US only, caffeine in China only: each decides its own."""
+    caffeine, bufotenine = "Cn1c(=O)c2c(ncn2C)n(C)c1=O", "CN(C)CCc1c[nH]c2ccc(O)cc12"
+    record = classify(f"{caffeine}.{bufotenine}", "US,CN", "2026-11-30")
+    assert [v.status.value for v in record.jurisdictions] == ["listed", "listed"]
+    assert record.standardized == bufotenine  # the largest, as it decides as strongly
+    assert record.verdict("US").component is None
+    assert record.verdict("CN").component == caffeine  # its atoms point into caffeine
+    assert [c.decides for c in record.components] == [("US",), ("CN",)]
+    assert record.to_dict()["jurisdictions"]["CN"]["component"] == caffeine

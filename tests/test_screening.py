@@ -300,3 +300,20 @@ def test_a_chunk_that_raises_costs_one_record(monkeypatch):
         assert [r.id for r in out] == [str(i) for i in range(1, 201)]
         assert out[77].error == "internal error on this record: RuntimeError: simulated bug"
         assert sum(r.error is not None and "internal" in r.error for r in out) == 1
+
+
+def test_a_timeout_is_reported_as_a_timeout_wherever_it_strikes():
+    """A record over its time limit is a timeout, even when the alarm rings inside code that
+    catches ``Exception`` (standardising, classifying): never "cannot standardise: " or
+    "internal error ... RecordTimeout"."""
+    smiles = [s for s in _catalogue(200) if s]
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
+    limits = Limits(seconds_per_record=0.002)
+    out = list(screen(records, CODES, DAY, limits=limits, prefilter=False))
+    assert len(out) == len(records)
+    errors = [r.error for r in out if r.error]
+    assert "timeout: over 0.002 s on this record" in errors
+    assert not [e for e in errors if "RecordTimeout" in e or e.endswith("standardise: ")]
+    assert not [e for e in errors if e.startswith(("internal error", "cannot standardise"))]
+    assert issubclass(batch.RecordTimeout, BaseException)
+    assert not issubclass(batch.RecordTimeout, Exception)

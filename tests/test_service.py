@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from conftest import wait_for_job
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -29,15 +30,6 @@ def service(tmp_path):
     with TestClient(application) as client:
         client.app_state = application.state
         yield client
-
-
-def _wait(client, job_id):
-    for _ in range(200):
-        job = client.get(f"/api/v1/jobs/{job_id}").json()
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError("job did not finish")
 
 
 def test_health(service):
@@ -93,7 +85,8 @@ def test_check_as_of(service):
         ({"structure": ""}, 422, None),
         ({"structure": "frobnicated unobtainium amide"}, 422, None),
         ({"structure": "C" * 300}, 422, "max_heavy_atoms"),
-        ({"structure": FURANYL, "jurisdictions": ["XX"]}, 404, None),
+        ({"structure": FURANYL, "jurisdictions": ["XX"]}, 422, None),  # a bad body (C37)
+        ({"structure": FURANYL, "jurisdictions": []}, 422, None),
         ({"structure": FURANYL, "as_of": "yesterday"}, 422, None),
         ({}, 422, None),
         ({"structure": "C" * 6000}, 413, "max_check_bytes"),
@@ -146,7 +139,7 @@ def test_screen_job_from_upload_to_results(service):
         files={"file": ("orders.smi", upload)},
     )
     assert response.status_code == 202
-    job = _wait(service, response.json()["id"])
+    job = wait_for_job(service, response.json()["id"])
     assert (
         job["state"] == "done" and job["records"] == 4 and job["errors"] == 2 and job["total"] == 4
     )
@@ -174,7 +167,7 @@ def test_results_before_the_job_ends_are_a_409(service, monkeypatch):
     response = service.get(f"/api/v1/jobs/{job['id']}/results")
     assert response.status_code == 409 and response.json()["error"]["type"] == "not_ready"
     release.set()
-    assert _wait(service, job["id"])["state"] == "done"
+    assert wait_for_job(service, job["id"])["state"] == "done"
 
 
 @pytest.mark.parametrize(
@@ -222,7 +215,7 @@ def test_page_and_its_editor_are_served_locally(service):
 def test_every_check_and_job_is_audited(service, tmp_path):
     service.post("/api/v1/check", json={"structure": FURANYL, "jurisdictions": ["US"]})
     job = service.post("/api/v1/screen", files={"file": ("a.smi", b"CCO\n")}).json()
-    _wait(service, job["id"])
+    wait_for_job(service, job["id"])
     time.sleep(0.2)
     entries = [e.to_dict() for e in service.app_state.audit.entries()]
     assert [e["kind"] for e in entries[:2]] == ["job", "check"]

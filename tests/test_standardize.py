@@ -126,3 +126,45 @@ def test_any_smiles_of_a_structure_gives_the_same_record(seed, which):
 def test_standardize_keeps_the_largest_organic_fragment():
     parent = standardize(parse_structure("[Na+].CCCCCCCCCCCC(=O)[O-].O"))
     assert parent.smiles == "CCCCCCCCCCCC(=O)O"
+
+
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+
+
+def _mapped_molblock(smiles: str) -> str:
+    mol = Chem.MolFromSmiles(smiles)
+    for atom in mol.GetAtoms():
+        atom.SetAtomMapNum(atom.GetIdx() + 1)
+    return Chem.MolToMolBlock(mol)  # the V2000 atom-atom mapping column
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "[CH3:1]CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # one atom mapped
+        "[CH2]CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # a hydrogen left off: a radical
+        "[CH2:7]CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.Cl",  # both, as a hydrochloride
+        _mapped_molblock(FENTANYL),
+    ],
+)
+def test_atom_maps_and_radicals_do_not_hide_a_listing(variant):
+    """Mapped and radical fentanyl is fentanyl: listed in the US, China and the UN lists."""
+    record = classify(variant, "US,CN,UN", "2026-11-30")
+    assert record.standardized == FENTANYL
+    assert [v.status.value for v in record.jurisdictions] == ["listed"] * 3
+
+
+def test_radicals_are_closed_on_organic_atoms_only():
+    """A radical in an organic structure gets its hydrogen back; nitric oxide keeps its own."""
+    assert standardize(parse_structure("[CH2]C[NH]C")).smiles == "CCNC"
+    assert standardize(parse_structure("[N]=O")).smiles == "[N]=O"  # no carbon: as written
+
+
+def test_every_organic_component_is_standardised_once():
+    """Counter-ions without carbon are not components; repeats are judged once."""
+    from classwide._standardize import standardize_components
+
+    docusate = "CCCCCCCCC(CC)COC(=O)CC(C(=O)OCC(CC)CCCC)S(=O)(=O)[O-]"
+    text = f"{FENTANYL}.[Na+].{docusate}.[Cl-].O.[CH3:3]CC(=O)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1"
+    smiles = [p.smiles for p in standardize_components(parse_structure(text))]
+    assert smiles == [docusate.replace("[O-]", "O"), FENTANYL]

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Sequence
 
 from rdkit import Chem
 
-from classwide._engine import judge, judge_by_name
+from classwide._engine import judge_by_name, judge_components
 from classwide._findings import Classification
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._names import Resolved, resolve
 from classwide._rules import RuleSet, default_rules
-from classwide._standardize import detect_notation, parse_structure, standardize
+from classwide._standardize import detect_notation, parse_structure, standardize_components
 from classwide.errors import InputError, UnknownRuleError
 
 
@@ -76,6 +76,9 @@ def classify(
 ) -> Classification:
     """Decide whether a structure is controlled, per jurisdiction, on a given day.
 
+    A mixture or salt is controlled when any of its organic components is: each is
+    judged, and per jurisdiction the one with the strongest status decides.
+
     Args:
         structure: a SMILES, an InChI, a MOL block, a name or a CAS number.
         jurisdictions: codes such as ``["US", "CN"]`` or ``"US,CN"``; None for all.
@@ -108,8 +111,10 @@ def classify(
         return Classification(
             record_id, structure, None, None, verdicts, rules.version, day.isoformat(), "name"
         )
-    parent = standardize(parse_structure(resolved.structure, limits=limits), limits=limits)
-    verdicts = judge(parent.mol, rules, codes, day, limits)
+    components = standardize_components(
+        parse_structure(resolved.structure, limits=limits), limits=limits
+    )
+    parent, verdicts, judged = judge_components(components, rules, codes, day, limits)
     return Classification(
         id=record_id,
         input=structure,
@@ -119,6 +124,7 @@ def classify(
         rules_version=rules.version,
         as_of=day.isoformat(),
         input_type=resolved.input_type,
+        components=judged,
     )
 
 
@@ -176,8 +182,8 @@ def classify_record(
             mol = parse_structure(parse_text, limits=limits)
             if shown == "(MOL block)":
                 shown = Chem.MolToSmiles(mol)
-            parent = standardize(mol, limits=limits)
-            verdicts = judge(parent.mol, rules, codes, day, limits)
+            components = standardize_components(mol, limits=limits)
+            parent, verdicts, judged = judge_components(components, rules, codes, day, limits)
         except InputError as exc:
             error = str(exc)
         except Exception as exc:  # an RDKit failure on one record must not stop a batch
@@ -192,6 +198,7 @@ def classify_record(
                 rules.version,
                 day.isoformat(),
                 input_type,
+                components=judged,
             )
     return Classification(
         record_id, shown, error, None, (), rules.version, day.isoformat(), input_type

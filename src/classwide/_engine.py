@@ -20,6 +20,7 @@ from classwide._derivatives import Undone, undo_esters_and_ethers
 from classwide._derivatives import relation as derivative_relation
 from classwide._findings import (
     ClassMatch,
+    Component,
     Fit,
     JurisdictionVerdict,
     ListedMatch,
@@ -32,7 +33,7 @@ from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._lists import ListEntry, ListRule
 from classwide._rules import RuleSet
 from classwide._scaffold import fit_rule
-from classwide._standardize import parent_key
+from classwide._standardize import Parent, parent_key
 
 
 def _explanation(fit: Fit) -> str:
@@ -248,6 +249,100 @@ def judge(
             )
         )
     return tuple(verdicts)
+
+
+def judge_components(
+    components: Sequence[Parent],
+    rules: RuleSet,
+    jurisdictions: Sequence[str],
+    day: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[Parent, tuple[JurisdictionVerdict, ...], tuple[Component, ...]]:
+    """Decide a mixture or salt: controlled when any of its components is.
+
+    Each component is judged on its own (``judge``). Per jurisdiction, the component with
+    the strongest status decides (the order of ``Status``: listed > class > precursor),
+    and its verdict is reported whole. Between components of one status, a firm verdict
+    goes before one with review notes, except among uncontrolled ones, where a component
+    that a named reading would bring under control is the one worth reading; then the
+    first component (the largest) goes first.
+
+    Args:
+        components: the standardised components, the largest first
+            (``standardize_components``).
+        rules: the rule set.
+        jurisdictions: jurisdiction codes, in the order to report them.
+        day: the date whose law applies.
+        limits: bounds on the search.
+
+    Returns:
+        The parent to report as ``standardized`` (the component that decides the strongest
+        verdict, the largest when it decides as strongly as any), the verdicts, and the
+        components to report: none when only the largest has anything to say, so that
+        such a record reads as it would for the largest alone.
+    """
+    judged = [judge(parent.mol, rules, jurisdictions, day, limits) for parent in components]
+    if len(components) == 1:
+        return components[0], judged[0], ()
+
+    def weight(index: int, verdict: JurisdictionVerdict) -> tuple[int, bool, int]:
+        uncontrolled = verdict.status is Status.NOT_CONTROLLED
+        return verdict.status.rank, bool(verdict.review) != uncontrolled, index
+
+    indices = range(len(components))
+
+    def decider(j: int) -> int:
+        return min(indices, key=lambda i: weight(i, judged[i][j]))
+
+    deciders = [decider(j) for j in range(len(jurisdictions))]
+    quiet = set(deciders) == {0} and all(
+        verdict.status is Status.NOT_CONTROLLED and not verdict.review
+        for others in judged[1:]
+        for verdict in others
+    )
+    if quiet:
+        return components[0], judged[0], ()
+    # Reported as ``standardized``: the component that decides the strongest verdict.
+    best: dict[int, tuple[int, bool, int]] = {}
+    for j, i in enumerate(deciders):
+        best[i] = min(best.get(i, weight(i, judged[i][j])), weight(i, judged[i][j]))
+    shown = min(best, key=lambda i: (best[i][:2], i))
+    verdicts = []
+    for j, i in enumerate(deciders):
+        verdict = judged[i][j]
+        statuses = [judged[k][j].status for k in indices]
+        review = [_in_mixture(note, i, statuses) for note in verdict.review]
+        seen = {(note.reading, note.rule) for note in review}
+        # Another component's reading is worth a note when it would change the verdict.
+        for k in indices:
+            for note in judged[k][j].review if k != i else ():
+                note = _in_mixture(note, k, statuses)
+                if note.status_would_be is not verdict.status and (
+                    (note.reading, note.rule) not in seen
+                ):
+                    seen.add((note.reading, note.rule))
+                    review.append(note)
+        component = components[i].smiles if i != shown else None
+        verdicts.append(replace(verdict, review=tuple(review), component=component))
+    reported = tuple(
+        Component(
+            smiles=parent.smiles,
+            statuses=tuple((v.jurisdiction, v.status) for v in judged[i]),
+            decides=tuple(code for code, d in zip(jurisdictions, deciders, strict=True) if d == i),
+        )
+        for i, parent in enumerate(components)
+    )
+    return components[shown], tuple(verdicts), reported
+
+
+def _in_mixture(note: ReviewNote, index: int, statuses: Sequence[Status]) -> ReviewNote:
+    """A review note of component ``index``, its ``status_would_be`` for the whole mixture.
+
+    The reading changes that component only; the mixture's status would be the strongest
+    of that component's status under the reading and the other components' statuses.
+    """
+    rest = [status for n, status in enumerate(statuses) if n != index]
+    return replace(note, status_would_be=_strongest([note.status_would_be, *rest]))
 
 
 _NO_PIECE = Undone("", "", frozenset(), ())

@@ -315,6 +315,9 @@ class JurisdictionVerdict:
     matches: tuple[ListedMatch | ClassMatch, ...] = ()
     near_misses: tuple[NearMiss, ...] = ()
     review: tuple[ReviewNote, ...] = ()
+    # In a mixture, the component that decided here when it is not the record's
+    # ``standardized``; the atom indices of this verdict then point into this SMILES.
+    component: str | None = None
 
     @property
     def controlled(self) -> bool:
@@ -331,12 +334,38 @@ class JurisdictionVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise in the shape of the output contract."""
-        return {
+        out: dict[str, Any] = {
             "controlled": self.controlled,
             "status": self.status.value,
             "matches": [m.to_dict() for m in self.matches],
             "near_misses": [n.to_dict() for n in self.near_misses],
             "review": [r.to_dict() for r in self.review],
+        }
+        if self.component is not None:
+            out["component"] = self.component
+        return out
+
+
+@dataclass(frozen=True)
+class Component:
+    """One distinct organic component of a mixture or salt, and what it is on its own.
+
+    Attributes:
+        smiles: the component's standardised parent (canonical SMILES, stereo kept).
+        statuses: per jurisdiction asked, the status of this component alone.
+        decides: the jurisdictions whose verdict this component gave.
+    """
+
+    smiles: str
+    statuses: tuple[tuple[str, Status], ...]
+    decides: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise to plain JSON types."""
+        return {
+            "smiles": self.smiles,
+            "status": {code: status.value for code, status in self.statuses},
+            "decides": list(self.decides),
         }
 
 
@@ -353,6 +382,10 @@ class Classification:
     as_of: str
     input_type: str = "smiles"
     decided_by: str = "full"  # or "prefilter": proven out of scope, parent not computed
+    # A mixture or salt with more than one organic component, when another component
+    # than the largest is controlled or decides: every component judged (empty otherwise,
+    # so that the record of a single structure keeps its bytes).
+    components: tuple[Component, ...] = ()
 
     def verdict(self, jurisdiction: str) -> JurisdictionVerdict:
         """Return the verdict for one jurisdiction code."""
@@ -363,14 +396,21 @@ class Classification:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise in the shape of the output contract (key order is stable)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "input": self.input,
             "error": self.error,
             "standardized": self.standardized,
-            "jurisdictions": {v.jurisdiction: v.to_dict() for v in self.jurisdictions},
-            "input_type": self.input_type,
-            "decided_by": self.decided_by,
-            "as_of": self.as_of,
-            "rules_version": self.rules_version,
         }
+        if self.components:
+            out["components"] = [c.to_dict() for c in self.components]
+        out.update(
+            {
+                "jurisdictions": {v.jurisdiction: v.to_dict() for v in self.jurisdictions},
+                "input_type": self.input_type,
+                "decided_by": self.decided_by,
+                "as_of": self.as_of,
+                "rules_version": self.rules_version,
+            }
+        )
+        return out

@@ -4,15 +4,24 @@ A name or CAS number that the substance data knows resolves to its verified stru
 Any other systematic name goes to OPSIN (the ``py2opsin`` package carries OPSIN; it needs
 a Java runtime). Trivial names that OPSIN does not know and that are not in the data
 cannot be resolved, and say so.
+
+OPSIN is a Java program: every call starts a JVM (about a second, 100 % of a core). Three
+bounds keep one request from holding a server: a name longer than ``MAX_NAME_CHARS`` is
+refused before any JVM starts (a 3.6 kB name took OPSIN 10 s, a 12 kB one over 90 s);
+a call is killed after ``opsin_timeout(n)`` seconds; and at most ``MAX_JVMS`` JVMs run at
+once in a process (the others wait their turn, up to the same timeout).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
-import warnings
+import threading
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 from rdkit import Chem, rdBase
 
@@ -61,11 +70,58 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
+# The longest systematic name of a controlled drug is about 200 characters; OPSIN's time
+# grows fast with length (3.6 kB: 10 s; 12 kB: over 90 s), so a longer name is refused.
+MAX_NAME_CHARS = 600
+# JVMs at once in one process: each takes a core for about a second, and a server that
+# started one per request fell to 0.7 names a second at 10 requests at a time.
+MAX_JVMS = max(1, int(os.environ.get("CLASSWIDE_MAX_JVMS", "2")))
+_JVMS = threading.BoundedSemaphore(MAX_JVMS)
+
+
+def opsin_timeout(count: int) -> float:
+    """Seconds one OPSIN run over ``count`` names may take: the JVM's start, then per name.
+
+    >>> opsin_timeout(1)
+    20.5
+    """
+    return 20.0 + 0.5 * count
+
+
+def name_too_long(name: str) -> str | None:
+    """Why a name is too long for OPSIN, or None.
+
+    >>> name_too_long("ethanol") is None, "limit" in name_too_long("x" * 700)
+    (True, True)
+    """
+    if len(name) <= MAX_NAME_CHARS:
+        return None
+    return (
+        f"a chemical name of {len(name)} characters is over the limit of {MAX_NAME_CHARS} "
+        "(max_name_chars): give a SMILES or an InChI instead"
+    )
+
+
+def _opsin_jar() -> Path:
+    """OPSIN's jar, as the py2opsin package carries it (its version is in the file name)."""
+    try:
+        folder = resources.files("py2opsin")
+    except ModuleNotFoundError:  # pragma: no cover - a dependency of the package
+        raise ParseError("cannot parse chemical names: the py2opsin package is missing") from None
+    jars = sorted(str(p) for p in Path(str(folder)).glob("opsin*.jar"))
+    if not jars:  # pragma: no cover - a broken install
+        raise ParseError("cannot parse chemical names: OPSIN's jar is missing from py2opsin")
+    return Path(jars[-1])
+
+
 def opsin_smiles(names: list[str]) -> list[str | None]:
     """Parse systematic names with OPSIN, one JVM start for the whole list.
 
+    A name over ``MAX_NAME_CHARS`` is not sent to OPSIN: its answer is None.
+
     Raises:
-        ParseError: when Java or py2opsin is missing.
+        ParseError: when Java or py2opsin is missing, a name holds a line break, or OPSIN
+            runs over its time limit.
     """
     if not names:
         return []
@@ -74,20 +130,43 @@ def opsin_smiles(names: list[str]) -> list[str | None]:
             "cannot parse chemical names: OPSIN needs a Java runtime "
             "(install one, e.g. 'apt-get install default-jre-headless')"
         )
-    try:
-        from py2opsin import py2opsin
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise ParseError("cannot parse chemical names: the py2opsin package is missing") from None
     if not all(one_line(name) for name in names):
         raise ParseError("a chemical name must be one line")
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = py2opsin(list(names), tmp_fpath=os.path.join(tmp, "names.txt"))
-    if isinstance(result, str):
-        result = [result]
-    if len(result) != len(names):
-        raise ParseError(f"OPSIN gave {len(result)} answers for {len(names)} names")
-    return [smiles or None for smiles in result]
+    asked = [i for i, name in enumerate(names) if name_too_long(name) is None]
+    out: list[str | None] = [None] * len(names)
+    if not asked:
+        return out
+    jar = _opsin_jar()
+    seconds = opsin_timeout(len(asked))
+    if not _JVMS.acquire(timeout=seconds):
+        raise ParseError(f"OPSIN is busy: no Java runtime free within {seconds:g} s")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "names.txt"
+            source.write_text("".join(names[i] + "\n" for i in asked), encoding="utf-8")
+            try:
+                done = subprocess.run(
+                    ["java", "-jar", str(jar), "-osmi", str(source)],
+                    capture_output=True,
+                    timeout=seconds,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:  # run() has killed the JVM
+                raise ParseError(
+                    f"OPSIN took over {seconds:g} s on {len(asked)} name(s) (timeout)"
+                ) from None
+    finally:
+        _JVMS.release()
+    if done.returncode != 0:
+        raise ParseError(f"OPSIN failed (exit status {done.returncode})")
+    result = done.stdout.decode("utf-8", errors="replace").replace("\r", "").split("\n")
+    if result and result[-1] == "":
+        result.pop()
+    if len(result) != len(asked):
+        raise ParseError(f"OPSIN gave {len(result)} answers for {len(asked)} names")
+    for i, smiles in zip(asked, result, strict=True):
+        out[i] = smiles.strip() or None
+    return out
 
 
 def resolve(text: str, rules: RuleSet, *, use_opsin: bool = True) -> Resolved:
@@ -122,6 +201,8 @@ def resolve(text: str, rules: RuleSet, *, use_opsin: bool = True) -> Resolved:
         return Resolved(text, "smiles")
     if not one_line(stripped):
         raise ParseError("not a SMILES, and a chemical name must be one line")
+    if too_long := name_too_long(stripped):
+        raise ParseError(f"not a SMILES, and {too_long}")
     (smiles,) = opsin_smiles([stripped])
     if smiles is None:
         raise ParseError(

@@ -3,8 +3,10 @@
 A seized sample or a catalogue entry is usually a salt, a solvate or a charged form.
 Class laws speak of the substance "and its salts, isomers ..." (US) or are silent (China),
 and classwide decides on the neutral parent (``docs/interpretation.md``): the largest
-organic fragment, metals disconnected, charges neutralised, isotope labels and explicit
-hydrogens dropped.
+organic fragment, metals disconnected, charges neutralised, isotope labels, atom-map
+numbers and explicit hydrogens dropped, radicals on organic atoms closed with hydrogen.
+A mixture or salt is controlled when any component is, so ``standardize_components``
+gives every distinct organic component, each standardised the same way.
 Stereochemistry is kept in the reported structure but never used in a decision, because
 every definition here covers all stereoisomers of a member.
 """
@@ -124,7 +126,45 @@ def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
 
     Raises:
         ParseError: when the input is too large or has no atoms.
+
+    Example:
+        >>> standardize(parse_structure("[CH3:1]C[NH3+].[Cl-]")).smiles
+        'CCN'
     """
+    return _standardize(mol, limits, every=False)[0]
+
+
+def standardize_components(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Parent, ...]:
+    """Every distinct organic component of a mixture or salt, each standardised.
+
+    A salt or a mixture is controlled when any of its components is, so each is judged.
+    The first is the parent that ``standardize`` chooses (the largest organic fragment);
+    the others follow in input order, each standardised the same way (metals
+    disconnected, neutralised, isotope labels, atom maps and radicals cleared), and
+    repeats of one parent left out. Stereo tells components apart, since a list may
+    name one stereoisomer (levomethorphan) and not its mirror image. A fragment without
+    carbon (chloride, sodium, water, sulfuric acid) is not a component: neutralised it
+    would become a listed acid (hydrochloric, sulfuric) that a salt of it is not. An input
+    with no carbon at all is judged as written, as one component.
+
+    Args:
+        mol: a sanitised molecule, as read.
+        limits: size limits.
+
+    Returns:
+        The components, the largest organic one first; one for a single structure.
+
+    Raises:
+        ParseError: when the input is too large or has no atoms.
+
+    Example:
+        >>> [p.smiles for p in standardize_components(parse_structure("CC[NH3+].[O-]C(=O)C.Cl"))]
+        ['CCN', 'CC(=O)O']
+    """
+    return _standardize(mol, limits, every=True)
+
+
+def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent, ...]:
     heavy = mol.GetNumHeavyAtoms()
     if heavy == 0:
         raise ParseError("empty structure: no heavy atoms")
@@ -133,26 +173,74 @@ def standardize(mol: Chem.Mol, *, limits: Limits = DEFAULT_LIMITS) -> Parent:
             f"too large: {heavy} heavy atoms (limit {limits.max_heavy_atoms})", "max_heavy_atoms"
         )
     with rdBase.BlockLogs():
-        work = Chem.Mol(mol)
-        for atom in work.GetAtoms():
-            atom.SetIsotope(0)
         try:
-            work = Chem.RemoveHs(work)
+            work = Chem.RemoveHs(_clear_annotations(mol))
             # A wholly inorganic input (sodium chloride, potassium permanganate, sulfuric
             # acid) is judged as written: choosing its "parent" would turn sodium chloride
             # into hydrochloric acid, a listed precursor, which a salt of it is not.
-            if any(atom.GetAtomicNum() == 6 for atom in work.GetAtoms()):
-                work = _METAL_DISCONNECTOR.Disconnect(work)
-                work = _NORMALIZER.normalize(work)
-                work = _FRAGMENT_CHOOSER.choose(work)
-                work = _UNCHARGER.uncharge(work)
-            Chem.SanitizeMol(work)
+            if not _has_carbon(work):
+                Chem.SanitizeMol(work)
+                return (_parent(work),)
+            work = _METAL_DISCONNECTOR.Disconnect(work)
+            work = _NORMALIZER.normalize(work)
+            chosen = _UNCHARGER.uncharge(_FRAGMENT_CHOOSER.choose(work))
+            Chem.SanitizeMol(chosen)
+            parents = [_parent(chosen)]
+            if every and work.GetNumAtoms() > chosen.GetNumAtoms():
+                seen = {parents[0].smiles}
+                for fragment in Chem.GetMolFrags(work, asMols=True):
+                    if not _has_carbon(fragment):
+                        continue
+                    fragment = _UNCHARGER.uncharge(fragment)
+                    Chem.SanitizeMol(fragment)
+                    parent = _parent(fragment)
+                    if parent.smiles not in seen:
+                        seen.add(parent.smiles)
+                        parents.append(parent)
         except Exception as exc:
             raise ParseError(f"cannot standardise: {_one_line(str(exc))}") from None
-        smiles = Chem.MolToSmiles(work)
-        order = list(work.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
-        work = Chem.RenumberAtoms(work, order)
-    return Parent(mol=work, smiles=smiles)
+    return tuple(parents)
+
+
+# Elements whose radical in an organic structure is a drawing artefact (see below).
+_ORGANIC_ELEMENTS = frozenset({5, 6, 7, 8, 9, 14, 15, 16, 17, 34, 35, 53})
+
+
+def _clear_annotations(mol: Chem.Mol) -> Chem.Mol:
+    """A copy without isotope labels, atom-map numbers and radicals on organic atoms.
+
+    Atom-map numbers (reaction tools write them in SMILES and in the MOL block's mapping
+    column) only name atoms; left in, they change the canonical SMILES, and a mapped
+    fentanyl would miss its listing. A radical on a carbon, nitrogen or oxygen of an
+    organic structure is almost always a drawing artefact: hydrogens left off in a
+    bracket atom (``[CH2]CC...``) or a MOL file with too few hydrogens. The law names
+    closed-shell substances, so the radical is cleared and the atom takes its implicit
+    hydrogens back: the parent is the closed-shell substance. A deliberate radical
+    (a nitroxide such as TEMPO) is therefore judged as its hydro form, which no list names.
+    Radicals in a structure without carbon (nitric oxide, oxygen) and on metals are kept:
+    such an input is judged as written.
+    """
+    work = Chem.Mol(mol)
+    organic = _has_carbon(work)
+    for atom in work.GetAtoms():
+        atom.SetIsotope(0)
+        atom.SetAtomMapNum(0)
+        if organic and atom.GetNumRadicalElectrons() and atom.GetAtomicNum() in _ORGANIC_ELEMENTS:
+            atom.SetNumRadicalElectrons(0)
+            atom.SetNoImplicit(False)
+    work.UpdatePropertyCache(strict=False)
+    return work
+
+
+def _has_carbon(mol: Chem.Mol) -> bool:
+    return any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms())
+
+
+def _parent(work: Chem.Mol) -> Parent:
+    """The parent, renumbered so that atom indices follow its canonical SMILES."""
+    smiles = Chem.MolToSmiles(work)
+    order = list(work.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
+    return Parent(mol=Chem.RenumberAtoms(work, order), smiles=smiles)
 
 
 def parent_key(mol: Chem.Mol) -> str:

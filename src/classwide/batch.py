@@ -29,7 +29,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -44,7 +44,14 @@ from classwide._api import classify_record, internal_error
 from classwide._dask import screen_on_dask
 from classwide._findings import Classification, JurisdictionVerdict, Status
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._names import Resolved, looks_like_name, one_line, opsin_smiles, resolve
+from classwide._names import (
+    Resolved,
+    looks_like_name,
+    name_too_long,
+    one_line,
+    opsin_smiles,
+    resolve,
+)
 from classwide._prefilter import Prefilter
 from classwide._rules import RuleSet, default_rules, load_rules
 from classwide._runner import in_order
@@ -56,6 +63,7 @@ from classwide.io import (
     raw_smiles_chunks,
     records_of,
     serialize,
+    skip_lines,
 )
 
 CHUNK = 128
@@ -79,8 +87,13 @@ class Job:
     fmt: str | None = None
 
 
-class RecordTimeout(Exception):
-    """One record took longer than the per-record limit."""
+class RecordTimeout(BaseException):
+    """One record took longer than the per-record limit.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the alarm may ring anywhere, also inside
+    code that turns any ``Exception`` into a record error ("cannot standardise: ...",
+    "internal error ..."), and the record must still be reported as a timeout.
+    """
 
 
 _process_cache: dict[tuple, tuple[RuleSet, Prefilter | None]] = {}
@@ -264,17 +277,22 @@ def _classify_one(
         error, found = found, None
     try:
         _ALARM.arm(job.limits.seconds_per_record)
-        return classify_record(
-            record.text,
-            record.id,
-            job.codes,
-            job.day,
-            rules,
-            error=error,
-            limits=job.limits,
-            names=job.names,
-            resolved=found,
-        )
+        try:
+            return classify_record(
+                record.text,
+                record.id,
+                job.codes,
+                job.day,
+                rules,
+                error=error,
+                limits=job.limits,
+                names=job.names,
+                resolved=found,
+            )
+        finally:
+            # Disarmed here, not after the chunk: an alarm left running would ring in the
+            # next record's prefilter or in serialisation, where nothing catches it.
+            _ALARM.disarm()
     except RecordTimeout:
         return error_record(
             record, f"timeout: over {job.limits.seconds_per_record:g} s on this record", job, rules
@@ -331,6 +349,9 @@ def _resolve_names(chunk: list[InputRecord], rules: RuleSet) -> list[Resolved | 
         if found.input_type == "smiles" and looks_like_name(text):
             if not one_line(text):  # OPSIN would read two names, and shift every answer
                 out.append("not a SMILES, and a chemical name must be one line")
+                continue
+            if too_long := name_too_long(text):
+                out.append(too_long)
                 continue
             pending.append(i)
         out.append(found)
@@ -461,7 +482,7 @@ def screen_chunks(
     prefilter: bool = True,
     dask: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-) -> Iterator[ChunkResult]:
+) -> Generator[ChunkResult, None, None]:
     """Classify every record of open inputs, one chunk at a time: the entry for writers.
 
     With ``fmt`` set and inputs that are all SMILES or InChI lines, whole blocks of text
@@ -503,12 +524,11 @@ def screen_chunks(
 def _raw_chunks(streams: Sequence[RecordStream], skip: int) -> Iterator[RawChunk]:
     """Raw chunks of every input in turn, after skipping ``skip`` records (a resumed run)."""
     for stream in streams:
-        handle = stream.handle
-        first = 1
-        while skip and handle.readline():
-            skip -= 1
-            first += 1
-        yield from raw_smiles_chunks(handle, first=first)
+        # Lines are skipped by the same line rule the readers use, so that a resumed run
+        # starts at the record the output stopped at.
+        skipped = skip_lines(stream.handle, skip, stream.max_chars)
+        skip -= skipped
+        yield from raw_smiles_chunks(stream.handle, first=skipped + 1, max_chars=stream.max_chars)
 
 
 def _run(
@@ -523,6 +543,7 @@ def _run(
             yield _run_chunk_safely(job, chunk, local)
     else:
         pool = _Pool(job, workers)
+        finished = False
         try:
             yield from in_order(
                 iter(chunks),
@@ -531,8 +552,12 @@ def _run(
                 timeout=pool.timeout,
                 on_failure=pool.recover,
             )
+            finished = True
         finally:
-            pool.close()
+            # Stopped early (Ctrl-C, SIGTERM, a closed pipe, a read error, the caller
+            # closing the generator): the workers are killed, not waited for, so that none
+            # outlives the run.
+            pool.close(kill=not finished)
 
 
 def _run_chunk_safely(job: Job, chunk: Chunk, rules: RuleSet) -> ChunkResult:
@@ -577,10 +602,7 @@ class _Pool:
         # The executor has no public way to stop a worker that is busy: shutdown() only
         # cancels the chunks not yet started and waits for the others, forever for a hung
         # one. Killing its processes, found in the private ``_processes``, is the only way.
-        processes = list((getattr(self.executor, "_processes", None) or {}).values())
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.kill()
+        self.kill(join=False)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self._start()
 
@@ -612,8 +634,20 @@ class _Pool:
             error = internal_error(exc)
         return ChunkResult.of(self.job, [error_record(record, error, self.job)])
 
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, kill: bool = False) -> None:
+        if kill:
+            self.kill()
+        self.executor.shutdown(wait=not kill, cancel_futures=True)
+
+    def kill(self, *, join: bool = True) -> None:
+        """Kill every worker process now (see ``replace``), and wait until they are gone."""
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+        for process in processes if join else ():
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
 
 
 __all__ = [

@@ -1,17 +1,29 @@
 """The command line: parse arguments, call the library, format the output.
 
 Exit status (see ``docs/output-format.md``): 0 when every record was processed (records
-that could not be read are still reported); 2 for a usage error or, for ``check``, a
-structure that cannot be read; 1 only under ``--strict`` when a record had an error.
+that could not be read are still reported); 2 for a usage or environment error (a bad
+option, an unreadable input, an output that cannot be written or would overwrite an
+input) or, for ``check``, a structure that cannot be read; 1 only under ``--strict`` when
+a record had an error. ``screen`` stopped by Ctrl-C exits 130 and by SIGTERM 143, with
+whole records in the output; when the reader of its standard output goes away (``| head``)
+it stops quietly with 141, as a process killed by SIGPIPE would.
+
+Text that comes from the user or from rule files (structures, ids, paths, SMARTS) is never
+read as Rich markup: it is passed as ``rich.text.Text`` or through ``escape``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +31,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from classwide._api import classify, resolve_date, resolve_jurisdictions
 from classwide._findings import Classification, Status
@@ -28,7 +41,14 @@ from classwide._vocabulary import KINDS
 from classwide.batch import resolve_workers, rules_with, screen_chunks
 from classwide.checks import run_rule_examples
 from classwide.errors import EXIT_OK, EXIT_STRICT_FAILED, EXIT_USAGE, ClasswideError, exit_code_for
-from classwide.io import RecordStream, Writer, completed_records, read_records, record_json
+from classwide.io import (
+    RecordStream,
+    Writer,
+    completed_records,
+    detect_format,
+    read_records,
+    record_json,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -62,10 +82,67 @@ RulesOpt = Annotated[
 ]
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
 def _fail(error: ClasswideError | str, code: int = EXIT_USAGE) -> typer.Exit:
-    # The message quotes user input (SMILES, SMARTS, paths): brackets must stay as written.
-    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    # The message quotes user input (SMILES, SMARTS, paths): it is Text, never markup, so
+    # brackets stay as written and a "[/x]" cannot break the output.
+    err.print(Text.assemble(("error:", "bold red"), " ", str(error)), soft_wrap=True)
     return typer.Exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the clean stop of Ctrl-C: workers killed, whole records kept."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_cleanly() -> Iterator[None]:
+    """Raise ``_Terminated`` in this process on SIGTERM, for the duration of a run.
+
+    Without it SIGTERM ends the process at once and its worker processes live on. Forked
+    workers inherit the handler; in them SIGTERM keeps its default meaning.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def handler(signum: int, frame: object) -> None:
+        if os.getpid() != owner:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null: the final flush at exit then raises nothing."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _output_is_an_input(output: Path, inputs: Sequence[str]) -> str | None:
+    """The input that ``output`` would overwrite (same path, link, or same file), if any."""
+    target = output.resolve()
+    for path in inputs:
+        if path == "-":
+            continue
+        if Path(path).resolve() == target:
+            return path
+        with contextlib.suppress(OSError):
+            if output.exists() and os.path.samefile(path, output):
+                return path
+    return None
 
 
 def _rules(extra: list[Path] | None) -> RuleSet:
@@ -99,7 +176,7 @@ def _print_record(record: Classification) -> None:
     )
     for verdict in record.jurisdictions:
         style = STATUS_STYLE[verdict.status]
-        out.print(f"\n[bold]{verdict.jurisdiction}[/]: [{style}]{verdict.status.value}[/]")
+        out.print(f"\n[bold]{escape(verdict.jurisdiction)}[/]: [{style}]{verdict.status.value}[/]")
         for match in verdict.matches:
             state = "applies" if match.applies else f"does not apply ({match.reason})"
             clauses = f" [{', '.join(match.clauses)}]" if match.clauses else ""
@@ -179,11 +256,74 @@ def screen_command(
         for path in inputs:
             if path != "-" and not Path(path).is_file():
                 raise ClasswideError(f"cannot read {path}: no such file")
+            detect_format(path)
         if resume and (output is None or fmt == "table"):
             raise ClasswideError("--resume needs an output file (-o) in jsonl, csv or sdf")
+        overwritten = _output_is_an_input(output, inputs) if output is not None else None
+        if overwritten is not None:
+            raise ClasswideError(
+                f"the output {output} is the input {overwritten}: writing it would destroy "
+                "the input; choose another -o"
+            )
     except ClasswideError as exc:
         raise _fail(exc, exit_code_for(exc)) from None
 
+    try:
+        with _sigterm_stops_cleanly():
+            errors = _screen(
+                inputs,
+                output,
+                fmt,
+                codes,
+                day,
+                rule_set,
+                smiles_col=smiles_col,
+                id_col=id_col,
+                name_col=name_col,
+                workers=workers,
+                full=full,
+                dask=dask,
+                resume=resume,
+                rules=rules,
+            )
+    except BrokenPipeError:
+        # The reader of standard output has gone (``| head``): nothing to say, to no one.
+        _silence_stdout()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except OSError as exc:
+        if output is None:
+            _silence_stdout()
+        where = output if output is not None else "standard output"
+        raise _fail(f"cannot write {where}: {exc.strerror or exc}") from None
+    if strict and errors:
+        raise typer.Exit(EXIT_STRICT_FAILED)
+    raise typer.Exit(EXIT_OK)
+
+
+def _screen(
+    inputs: list[str],
+    output: Path | None,
+    fmt: str,
+    codes: tuple[str, ...],
+    day: dt.date,
+    rule_set: RuleSet,
+    *,
+    smiles_col: str,
+    id_col: str | None,
+    name_col: str | None,
+    workers: int,
+    full: bool,
+    dask: str | None,
+    resume: bool,
+    rules: list[Path] | None,
+) -> int:
+    """Run a screen and write its records; return how many had an error.
+
+    Raises:
+        typer.Exit: on a read error (2, after every record before it is out), on Ctrl-C
+            (130) and on SIGTERM (143).
+        OSError: when the output cannot be written (BrokenPipeError: its reader left).
+    """
     done = completed_records(str(output), fmt) if resume and output else 0
     table = fmt == "table"
     errors = written = 0
@@ -217,7 +357,11 @@ def screen_command(
             prefilter=not full,
             dask=dask,
         )
+        # However the run ends, the generator is closed: that kills the workers it started.
+        stack.enter_context(contextlib.closing(results))
         progress = _Progress(streams, done) if err.is_terminal else None
+        if progress:
+            stack.callback(progress.stop)
         try:
             for result in results:
                 written += result.records
@@ -228,26 +372,35 @@ def screen_command(
                 if progress:
                     progress.advance(result.records)
         except ClasswideError as exc:
-            raise _fail(exc, exit_code_for(exc)) from None
-        except KeyboardInterrupt:
-            writer.close()
-            if progress:
-                progress.stop()
+            # A read failure: every record before it is out (shown, for a table).
+            if table:
+                _print_table(table_rows, codes)
+                exc = ClasswideError(f"{exc} ({written} records were read before it, shown above)")
+            else:
+                writer.close()
+                exc = ClasswideError(
+                    f"{exc} ({done + written} records were read before it and are written)"
+                )
+            raise _fail(exc, EXIT_USAGE) from None
+        except KeyboardInterrupt as exc:
+            results.close()  # kills the workers, if the signal came while writing
+            if not table:
+                writer.close()
+            stopped = "terminated" if isinstance(exc, _Terminated) else "interrupted"
             err.print(
-                f"interrupted after {done + written} records; the output holds whole records "
+                f"{stopped} after {done + written} records; the output holds whole records "
                 "only: continue with --resume",
                 highlight=False,
             )
-            raise typer.Exit(130) from None
+            code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+            raise typer.Exit(code) from None
         if progress:
             progress.stop()
         if table:
             _print_table(table_rows, codes)
         else:
             writer.close()
-    if strict and errors:
-        raise typer.Exit(EXIT_STRICT_FAILED)
-    raise typer.Exit(EXIT_OK)
+    return errors
 
 
 class _Progress:
@@ -267,6 +420,7 @@ class _Progress:
         self.count = done
         self.started = time.monotonic()
         self.last = 0.0
+        self.stopped = False
         self.bar = Progress(
             TextColumn("[bold]screening"),
             BarColumn(),
@@ -292,6 +446,9 @@ class _Progress:
         self.bar.update(self.task, completed=position, records=self.count, rate=f"{rate:,.0f}")
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         self.advance(0)
         self.bar.stop()
 
@@ -315,7 +472,7 @@ def _print_table(records: list[Classification], codes: tuple[str, ...]) -> None:
         for verdict in record.jurisdictions:
             clauses = ",".join(c for m in verdict.matches if m.applies for c in m.clauses)
             label = verdict.status.value + (f" {clauses}" if clauses else "")
-            cells.append(f"[{STATUS_STYLE[verdict.status]}]{label}[/]")
+            cells.append(Text(label, style=STATUS_STYLE[verdict.status]))
             if verdict.matches:
                 first = verdict.matches[0]
                 label = "" if first.kind == "listed" else f"{first.rule}: "
@@ -369,11 +526,10 @@ def rules_command(
         checked = [r for r in rule_set.rules if given is None or r.path in given]
         failures = run_rule_examples(rule_set, given)
         for failure in failures:
-            err.print(f"[red]FAIL[/] {escape(failure)}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("FAIL", "red"), " ", failure), soft_wrap=True)
         for rule in checked:
             err.print(
-                escape(f"checked {rule.id} ({rule.path}): {len(rule.examples)} examples"),
-                highlight=False,
+                Text(f"checked {rule.id} ({rule.path}): {len(rule.examples)} examples"),
                 soft_wrap=True,
             )
         err.print(f"{len(failures)} example(s) failed", highlight=False)
@@ -390,7 +546,7 @@ def rules_command(
             )
         )
         return
-    table = Table(title=f"classwide rules {rule_set.version}")
+    table = Table(title=Text(f"classwide rules {rule_set.version}"))
     for name in ("id", "jurisdiction", "kind", "title", "citation", "effective"):
         table.add_column(name, overflow="fold")
     for item in rule_set.summaries():
@@ -429,12 +585,9 @@ def _print_vocabulary(as_json: bool) -> None:
     for name in ("word", "usable as", "parameters", "meaning"):
         table.add_column(name, overflow="fold")
     for kind in KINDS:
-        usable = [
-            use for use, ok in (("substitute", kind.substitute), ("replace", kind.replace)) if ok
-        ]
         table.add_row(
             escape(kind.name),
-            ", ".join(usable) or "(names only)",
+            ", ".join(kind.usable_as) or "(names only)",
             escape("\n".join(f"{p.name}: {p.means}" for p in kind.parameters)),
             escape(kind.means),
         )
@@ -447,6 +600,22 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     audit_url: AuditUrlOpt = None,
     rules: RulesOpt = None,
+    allowed_host: Annotated[
+        Optional[list[str]],  # noqa: UP007
+        typer.Option(
+            "--allowed-host",
+            help="A host name the server answers to, besides localhost and its own address "
+            "(repeatable; '.example.org' allows subdomains; default: CLASSWIDE_ALLOWED_HOSTS).",
+        ),
+    ] = None,
+    job_retention_hours: Annotated[
+        Optional[float],  # noqa: UP007
+        typer.Option(
+            "--job-retention-hours",
+            help="Delete finished jobs and their files after this long "
+            "(default: CLASSWIDE_JOB_RETENTION_HOURS, else 24).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web page and the REST API (OpenAPI at /docs)."""
     try:
@@ -455,7 +624,12 @@ def serve(
         from classwide.service import Settings, create_app
     except ImportError:
         raise _fail("the service needs its extras: pip install 'classwide[api]'") from None
-    application = create_app(Settings(rules=_rules(rules), audit_url=audit_url))
+    settings = Settings(rules=_rules(rules), extra_rules=tuple(rules or ()), audit_url=audit_url)
+    if allowed_host:
+        settings = replace(settings, allowed_hosts=(*settings.allowed_hosts, *allowed_host))
+    if job_retention_hours is not None:
+        settings = replace(settings, job_retention_seconds=3600 * job_retention_hours)
+    application = create_app(settings)
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
@@ -475,20 +649,25 @@ def audit(
     log = AuditLog(audit_url)
     if csv_out:
         csv_out.write_text(log.to_csv(limit or None), encoding="utf-8")
-        err.print(f"wrote {csv_out}", highlight=False)
+        err.print(Text(f"wrote {csv_out}"), highlight=False)
         return
-    table = Table(title=f"classwide audit log ({log.url})")
+    table = Table(title=Text(f"classwide audit log ({log.url})"))
     for name in ("id", "time", "kind", "input", "verdicts", "rules_version"):
         table.add_column(name, overflow="fold")
     for entry in log.entries(limit or None):
         row = entry.to_dict()
         table.add_row(
-            str(row["id"]),
-            row["time"][:19],
-            row["kind"],
-            escape(row["input"][:60]),
-            escape(json.dumps(row["verdicts"])),
-            row["rules_version"],
+            *(
+                Text(str(x))
+                for x in (
+                    row["id"],
+                    row["time"][:19],
+                    row["kind"],
+                    row["input"][:60],
+                    json.dumps(row["verdicts"]),
+                    row["rules_version"],
+                )
+            )
         )
     Console(width=160).print(table)
 

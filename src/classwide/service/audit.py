@@ -2,6 +2,11 @@
 
 SQLite by default (a file beside the user's data); any SQLAlchemy URL by configuration
 (``CLASSWIDE_AUDIT_URL``, e.g. ``postgresql+psycopg://user@host/db``).
+
+Writes are serialised: one lock per log, so that the request threads of a busy server
+never race for SQLite's single write lock (40 checks at a time gave "database is locked").
+SQLite runs in WAL mode (readers, such as ``classwide audit``, never block the writer)
+with a ``busy_timeout``, so that another process holding the lock is waited for, not failed.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import hashlib
 import io
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, create_engine, select
+from sqlalchemy import DateTime, Integer, String, Text, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -85,9 +91,15 @@ def default_url() -> str:
 class AuditLog:
     """Append-only log of decisions."""
 
+    # How long a write waits for another process's SQLite lock before it fails.
+    BUSY_TIMEOUT_MS = 30_000
+
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self.engine = create_engine(self.url, future=True)
+        self._write = threading.Lock()
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         _Base.metadata.create_all(self.engine)
 
     def record(
@@ -101,13 +113,18 @@ class AuditLog:
         as_of: str,
         rules_version: str,
         job_id: str | None = None,
+        sha256: str | None = None,
     ) -> int:
-        """Store one entry; return its id."""
+        """Store one entry; return its id.
+
+        ``sha256`` is the hash of what was sent (a job's uploaded bytes), when ``text`` is
+        only a description of it; by default the hash of ``text``.
+        """
         entry = AuditEntry(
             time=dt.datetime.now(dt.UTC),
             kind=kind,
             input=text,
-            input_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            input_sha256=sha256 or hashlib.sha256(text.encode("utf-8", "replace")).hexdigest(),
             standardized=standardized,
             verdicts=json.dumps(verdicts, sort_keys=True, ensure_ascii=False),
             error=error,
@@ -115,10 +132,14 @@ class AuditLog:
             rules_version=rules_version,
             job_id=job_id,
         )
-        with Session(self.engine) as session:
+        with self._write, Session(self.engine, expire_on_commit=False) as session:
             session.add(entry)
             session.commit()
             return entry.id
+
+    def close(self) -> None:
+        """Close the log's connections."""
+        self.engine.dispose()
 
     def entries(self, limit: int | None = None) -> Iterator[AuditEntry]:
         """The newest entries first."""
@@ -138,3 +159,14 @@ class AuditLog:
             row["verdicts"] = json.dumps(row["verdicts"], sort_keys=True, ensure_ascii=False)
             writer.writerow([row[c] if row[c] is not None else "" for c in COLUMNS])
         return out.getvalue()
+
+
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
+    """WAL and a busy timeout on every new SQLite connection."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {AuditLog.BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()

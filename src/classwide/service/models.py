@@ -120,6 +120,19 @@ class VerdictOut(_Strict):
     matches: list[ListedMatchOut | ClassMatchOut]
     near_misses: list[NearMissOut]
     review: list[ReviewOut]
+    component: str | None = Field(
+        None,
+        description="in a mixture, the component that decided here when it is not "
+        "`standardized`; this verdict's atom indices point into it",
+    )
+
+
+class ComponentOut(_Strict):
+    """One organic component of a mixture or salt, judged on its own."""
+
+    smiles: str = Field(description="the component's standardised parent")
+    status: dict[str, StatusWord] = Field(description="its status alone, per jurisdiction")
+    decides: list[str] = Field(description="the jurisdictions whose verdict it gave")
 
 
 class DepictionOut(_Strict):
@@ -136,6 +149,11 @@ class CheckResponse(_Strict):
     input: str
     error: str | None
     standardized: str | None
+    components: list[ComponentOut] | None = Field(
+        None,
+        description="a mixture or salt whose components other than the largest have "
+        "something to say: every distinct organic component judged",
+    )
     jurisdictions: dict[str, VerdictOut]
     input_type: str
     decided_by: Literal["full", "prefilter"]
@@ -283,7 +301,7 @@ class KindOut(_Strict):
 
     kind: str
     means: str
-    usable_as: list[Literal["substitute", "replace"]]
+    usable_as: list[Literal["substitute", "replace", "skeleton"]]
     parameters: list[ParameterOut]
 
 
