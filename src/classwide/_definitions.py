@@ -21,7 +21,7 @@ from rdkit import Chem
 
 from classwide._provenance import Period, Provenance, load_header
 from classwide._standardize import parse_structure
-from classwide._vocabulary import VOCABULARY
+from classwide._vocabulary import ABSENT_KINDS, SKELETON_KINDS, VOCABULARY
 from classwide._yaml import Reader
 from classwide.errors import InputError
 
@@ -90,6 +90,9 @@ class Region:
     slots: tuple[Region, ...] = ()
     at: int | None = None  # for a slot: the map number of its anchor in the parent skeleton
     shows: tuple[int, ...] = ()  # core atoms drawn as part of this region
+    # For a region that takes all groups: the core atom that bears the reference's group.
+    reference_at: int | None = None
+    skeleton_name: str = ""  # how explanations name the reference's skeleton ("methylene")
 
     def descendants(self) -> list[Region]:
         """Every slot below this region, depth first."""
@@ -278,6 +281,17 @@ def load_region(reader: Reader, core_maps: set[int] | None) -> Region:
         from_atoms = ()
         at = reader.get("at", int)
         shows = ()
+    reference_at = None
+    if "reference_at" in reader.data:
+        if take != "all":
+            raise reader.fail("reference_at", "only a region that takes all groups has one")
+        reference_at = reader.get("reference_at", int)
+        if reference_at not in from_atoms:
+            raise reader.fail("reference_at", f"core atom {reference_at} is not in 'from'")
+        if reader.data.get("reference") is None:
+            raise reader.fail("reference", "a region with 'reference_at' needs its reference")
+    elif take == "all" and reader.data.get("reference") is not None:
+        raise reader.fail("reference_at", "a region that takes all groups names the core atom")
     skeleton = None
     slots: tuple[Region, ...] = ()
     if "skeleton" in reader.data:
@@ -308,6 +322,8 @@ def load_region(reader: Reader, core_maps: set[int] | None) -> Region:
         slots=slots,
         at=at,
         shows=shows,
+        reference_at=reference_at,
+        skeleton_name=reader.get("skeleton_name", str, ""),
     )
 
 
@@ -371,7 +387,20 @@ def _load_clause(
         params = {k: v for k, v in sub.data.items() if k != "kind"}
         if isinstance(params.get("benzene_substituents"), list):
             params["benzene_substituents"] = tuple(params["benzene_substituents"])
-        replacements.append(Replacement(sub.get("kind", str), tuple(sorted(params.items()))))
+        kind = sub.get("kind", str)
+        for scaffold in owners:
+            region = scaffold.region(region_id)
+            if kind in SKELETON_KINDS and len(region.slots) != 1:
+                raise sub.fail(
+                    "kind", f"{kind!r} replaces a skeleton: region {region_id!r} needs one slot"
+                )
+            if kind in ABSENT_KINDS and region.take != "all":
+                # A hydrogen in place of a single group would also undo the rule-derived
+                # prefilter's promise that such a region is never empty.
+                raise sub.fail(
+                    "kind", f"{kind!r} only in a region that takes all groups ('take: all')"
+                )
+        replacements.append(Replacement(kind, tuple(sorted(params.items()))))
     substitute = tuple(reader.get("substitute", list, []))
     if not replacements and not substitute:
         raise reader.fail("replace", "a clause must allow a replacement or a substitution")

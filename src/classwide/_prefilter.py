@@ -14,8 +14,8 @@ tested against two necessary conditions, both computed from the loaded rule file
   a fentanyl member's anilide nitrogen has exactly three heavy neighbours. A generic
   pattern matches every member, in kekulé or aromatic form, as a salt or charged. One bond
   keeps its order: a carbonyl on a carbon that must be written non-aromatic is written
-  C=O, or its oxygen is charged (``_carbonyls``). A ring that every core holds (the
-  piperidine) is asked first, on its own.
+  C=O, or its oxygen is charged (``_carbonyls``). The ring through each core's nitrogen
+  (the piperidine, the imidazole) is asked first, on its own.
 * **Lists.** A listing matches when the parent equals a listed substance. The parent is one
   fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
   charges and bonds to metals change), so a record none of whose fragments has the heavy
@@ -248,7 +248,10 @@ def _rooted(query: Chem.Mol) -> str:
 
 
 def _root_ring(query: Chem.Mol) -> str | None:
-    """The smallest ring through the query's busiest nitrogen, as SMARTS; None if none.
+    """The ring system through the query's busiest nitrogen, as SMARTS; None if none.
+
+    The rings fused to the smallest ring through that nitrogen are part of it: the
+    nitazenes' imidazole comes with its benzene ring.
 
     >>> _root_ring(Chem.MolFromSmarts("[#7]1~[#6]~[#6]~[#6](~[#7]~[#6])~[#6]~[#6]~1"))
     '[#7]1~[#6]~[#6]~[#6]~[#6]~[#6]~1'
@@ -258,11 +261,14 @@ def _root_ring(query: Chem.Mol) -> str | None:
         return None
     root = max(nitrogens, key=lambda a: (a.GetDegree(), -a.GetIdx())).GetIdx()
     query.UpdatePropertyCache(strict=False)
-    through = [r for r in Chem.GetSymmSSSR(query) if root in r]
+    rings: list[set[int]] = [set(r) for r in Chem.GetSymmSSSR(query)]
+    through = [r for r in rings if root in r]
     if not through:
         return None
-    ring = min(through, key=len)
-    return Chem.MolFragmentToSmarts(query, atomsToUse=list(ring))
+    system = min(through, key=len).copy()
+    while fused := [r for r in rings if len(r & system) >= 2 and not r <= system]:
+        system.update(*fused)
+    return Chem.MolFragmentToSmarts(query, atomsToUse=sorted(system))
 
 
 def _generic_atom(atom: Chem.Atom) -> str:
@@ -312,10 +318,17 @@ class Prefilter:
         self.scaffolds = _catalog(
             _entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(self.patterns)
         )
-        # When every core holds the same ring (the fentanyls' and their precursors'
-        # piperidine), that ring alone is asked first: few catalogue records have it.
-        gate = root_rings.pop() if len(root_rings) == 1 else None
-        self.scaffold_gate = Chem.MolFromSmarts(gate) if gate else None
+        # The rings through the cores' nitrogens (the fentanyls' and their precursors'
+        # piperidine, the nitazenes' imidazole), asked first: few catalogue records hold
+        # one, and asking the rings costs less than asking the whole cores.
+        self.scaffold_gate = (
+            _catalog(
+                _entry(n, Chem.MolFromSmarts(r))
+                for n, r in enumerate(sorted(filter(None, root_rings)))
+            )
+            if root_rings and None not in root_rings and len(root_rings) < len(self.patterns)
+            else None
+        )
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
@@ -410,7 +423,7 @@ class Prefilter:
             # as out of scope here, while `--full` reports it as an error.
             if self.derivatives and self._may_derive(fragments, formulas):
                 return False
-            if self.scaffold_gate is not None and not mol.HasSubstructMatch(self.scaffold_gate):
+            if self.scaffold_gate is not None and not self.scaffold_gate.HasMatch(mol):
                 return True
             return not self.scaffolds.HasMatch(mol)
 

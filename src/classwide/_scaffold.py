@@ -34,7 +34,16 @@ from classwide._decompose import Assignment, Decomposition, MolCache, decompose
 from classwide._definitions import ClassRule, Clause, Reading, Region, Scaffold
 from classwide._findings import Difference, Fit, Modification, Verdict
 from classwide._limits import DEFAULT_LIMITS, Limits
-from classwide._vocabulary import Group, replacement_fits, substituent_allowed, substituents_of
+from classwide._vocabulary import (
+    ABSENT_KINDS,
+    SKELETON_KINDS,
+    Group,
+    linker_smiles,
+    replacement_fits,
+    skeleton_fits,
+    substituent_allowed,
+    substituents_of,
+)
 
 
 @lru_cache(maxsize=256)
@@ -241,6 +250,23 @@ class _Fitter:
         """
         clauses = [c for c in self._clauses(region) if c.substitute]
         outcomes = []
+        if region.reference is not None:
+            # The reference has a group here (etonitazene's 5-nitro): kept in place, it is
+            # no change; gone, it is one that a clause must allow ("unsubstituted").
+            kept = next(
+                (
+                    g
+                    for g in groups
+                    if atom_map[g.anchor] == region.reference_at
+                    and self.cache.smiles(g) == region.reference
+                ),
+                None,
+            )
+            if kept is None:
+                outcomes.append(self._reference_removed(region))
+            else:
+                groups = [g for g in groups if g is not kept]
+                outcomes.append(_Outcome(atoms=kept.atoms))
         for group in groups:
             position = atom_map[group.anchor]
             allowed = [
@@ -253,6 +279,23 @@ class _Fitter:
                 self._substituent_outcome(region, group, allowed, clauses, where=position)
             )
         return _combine(outcomes)
+
+    def _reference_removed(self, region: Region) -> _Outcome:
+        """The reference's group of a many-group region is gone: allowed by a "hydrogen"."""
+        here = self._clauses(region)
+        labels = sorted({c.label for c in here for r in c.replace if r.kind in ABSENT_KINDS})
+        if labels:
+            sentence = wording.replacement_allowed(
+                "hydrogen",
+                labels[0],
+                region=region.name,
+                reference=region.reference_name,
+                closes_ring=False,
+            )
+            return _Outcome(modifications=(Modification(region.id, (labels[0],), sentence, ()),))
+        tried = tuple(sorted({c.label for c in here}))
+        sentence = wording.region_removed(region.reference_name)
+        return _Outcome(differences=(Difference(region.id, sentence, (), tried),))
 
     def _substituent_outcome(
         self,
@@ -306,6 +349,8 @@ class _Fitter:
         candidates: list[_Outcome] = []
         for clause in here:
             for replacement in clause.replace:
+                if replacement.kind in SKELETON_KINDS:
+                    continue  # judged below, with the slot kept
                 if replacement_fits(self.mol, group, replacement.kind, replacement.options):
                     sentence = wording.replacement_allowed(
                         name,
@@ -329,6 +374,7 @@ class _Fitter:
             query = _reference_query(region.reference)
         if query is not None:
             candidates.extend(self._skeleton_outcomes(region, group, query, substituting))
+        candidates.extend(self._skeleton_replaced(region, group, here, inherited, query))
         if not any(not c.differences for c in candidates):
             sentence = wording.replacement_not_allowed(
                 region.reference_name,
@@ -371,6 +417,11 @@ class _Fitter:
             if match[0] != group.anchor or match[1] != group.root:
                 continue
             if not set(match) <= within:
+                continue
+            if self._bonds_among(match) != query.GetNumBonds():
+                # A bond the skeleton lacks joins two of its atoms: the ring of
+                # 2,3-dihydrobenzofuran-5-yl holds every atom of 4-ethoxyphenyl, yet it is
+                # not 4-ethoxyphenyl kept.
                 continue
             skeleton = frozenset(match[1:])
             slot_anchors: dict[str, int] = {}
@@ -415,6 +466,108 @@ class _Fitter:
                 yield replace(
                     combined, atoms=group.atoms, sub_regions=(*subs, *combined.sub_regions)
                 )
+
+    def _skeleton_replaced(
+        self,
+        region: Region,
+        group: Group,
+        here: list[Clause],
+        inherited: tuple[Clause, ...],
+        query: Chem.Mol | None,
+    ) -> Iterator[_Outcome]:
+        """The region's skeleton replaced by an allowed kind, its one slot judged on its own.
+
+        Every bond of the group outside a ring is a place where the slot's group may begin:
+        the part on the anchor's side is tested as the skeleton's replacement, the other
+        part is explained by the slot's clauses ("a C1-C2 hydrocarbyl in place of the
+        methylene, the aryl replaced or not").
+        """
+        allowed = [
+            (clause, replacement)
+            for clause in here
+            for replacement in clause.replace
+            if replacement.kind in SKELETON_KINDS
+        ]
+        if not allowed or len(region.slots) != 1:
+            return
+        (slot,) = region.slots
+        ring_info = self.mol.GetRingInfo()
+        for far_end in sorted(group.atoms):
+            for neighbour in self.mol.GetAtomWithIdx(far_end).GetNeighbors():
+                root = neighbour.GetIdx()
+                if root not in group.atoms or root == group.root:
+                    continue
+                bond = self.mol.GetBondBetweenAtoms(far_end, root)
+                if ring_info.NumBondRings(bond.GetIdx()):
+                    continue
+                piece = self._side(group.atoms, root, far_end)
+                if group.root in piece:
+                    continue
+                linker = Group(group.atoms - piece, group.root, group.anchor)
+                if self._is_reference_skeleton(linker, query, root):
+                    continue  # the skeleton is kept: _skeleton_outcomes explains it
+                fitting = [
+                    clause
+                    for clause, replacement in allowed
+                    if skeleton_fits(
+                        self.mol, linker, far_end, replacement.kind, replacement.options
+                    )
+                ]
+                if not fitting:
+                    continue
+                clause = fitting[0]
+                name = wording.name_group(linker_smiles(self.mol, linker, far_end, root), "linker")
+                sentence = wording.replacement_allowed(
+                    name,
+                    clause.label,
+                    region=region.name,
+                    reference=region.skeleton_name or region.reference_name,
+                    closes_ring=False,
+                )
+                inside = self._explain_one(slot, Group(piece, root, far_end), inherited)
+                mine = Modification(
+                    region.id, (clause.label,), sentence, tuple(sorted(linker.atoms))
+                )
+                yield _Outcome(
+                    modifications=(mine, *inside.modifications),
+                    differences=inside.differences,
+                    atoms=group.atoms,
+                    sub_regions=((slot.id, inside.atoms), *inside.sub_regions),
+                    also=inside.also,
+                )
+
+    def _bonds_among(self, atoms: Sequence[int]) -> int:
+        """How many bonds of the molecule join two of ``atoms``."""
+        chosen = set(atoms)
+        return sum(
+            1
+            for i in chosen
+            for n in self.mol.GetAtomWithIdx(i).GetNeighbors()
+            if n.GetIdx() in chosen and i < n.GetIdx()
+        )
+
+    def _side(self, atoms: frozenset[int], start: int, cut_from: int) -> frozenset[int]:
+        """The atoms of ``atoms`` reached from ``start`` without crossing back to ``cut_from``."""
+        seen = {start}
+        frontier = [start]
+        while frontier:
+            i = frontier.pop()
+            for n in self.mol.GetAtomWithIdx(i).GetNeighbors():
+                j = n.GetIdx()
+                if j in atoms and j not in seen and not (i == start and j == cut_from):
+                    seen.add(j)
+                    frontier.append(j)
+        return frozenset(seen)
+
+    def _is_reference_skeleton(self, linker: Group, query: Chem.Mol | None, root: int) -> bool:
+        """True when ``linker`` is exactly the region's skeleton, with the slot at ``root``."""
+        if query is None:
+            return False
+        within = linker.atoms | {linker.anchor}
+        for match in self.mol.GetSubstructMatches(query, uniquify=False, maxMatches=50):
+            if match[0] == linker.anchor and set(match[1:]) == set(linker.atoms):
+                return bool(set(match) <= within)
+        return False
 
     def _fused_ring(self, region: Region, piece: Group) -> _Outcome:
         smiles = Chem.MolFragmentToSmiles(self.mol, sorted(piece.atoms), isomericSmiles=False)

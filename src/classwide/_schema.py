@@ -374,11 +374,13 @@ def _replacement_variants() -> dict[str, tuple[Key, ...]]:
     substituent_kinds = ListOf(Choice(_substitute_words, "substituent kind"))
     out: dict[str, tuple[Key, ...]] = {}
     for kind in KINDS:
-        if not kind.replace:
+        if not (kind.replace or kind.skeleton):
             continue
         keys = []
         for parameter in kind.parameters:
-            spec = BOOLEAN if parameter.type == "boolean" else substituent_kinds
+            spec = {"boolean": BOOLEAN, "whole number": INTEGER}.get(
+                parameter.type, substituent_kinds
+            )
             keys.append(Key(parameter.name, spec, parameter.means))
         out[kind.name] = tuple(keys)
     return out
@@ -387,8 +389,9 @@ def _replacement_variants() -> dict[str, tuple[Key, ...]]:
 SUBSTITUENT = Choice(_substitute_words, "substituent kind")
 REPLACEMENT = Tagged(
     "replacement",
-    "A kind of group allowed in place of a whole region: a word of the vocabulary, or a "
-    "mapping with `kind` and that kind's parameters.",
+    "A kind of group allowed in place of a whole region (a `skeleton` word: in place of the "
+    "region's skeleton, its slot kept): a word of the vocabulary, or a mapping with `kind` "
+    "and that kind's parameters.",
     "kind",
     _replacement_variants,
 )
@@ -798,6 +801,12 @@ REGION_KEYS = (
         "SMARTS of the part kept by substitution, starting with `*` (the atom it hangs off).",
     ),
     Key("skeleton_lost", TEXT, "What a replacement that loses the skeleton is called."),
+    Key(
+        "skeleton_name",
+        TEXT,
+        "How explanations name the reference's skeleton when a clause replaces it (`methylene`).",
+        default="the name",
+    ),
 )
 
 SLOT = Shape(
@@ -826,6 +835,13 @@ REGION = Shape(
         ),
         Key("slots", ListOf(SLOT), "Regions on the skeleton's atoms.", default="none"),
         Key("shows", ListOf(INTEGER), "Core atoms drawn as part of the region.", default="none"),
+        Key(
+            "reference_at",
+            INTEGER,
+            "For a region that takes all groups: the core atom bearing the reference's group "
+            "(`reference`); any other set of groups there is a change.",
+            default="none: the reference has only hydrogen there",
+        ),
     ),
     example="""- id: acyl
   name: N-acyl group
@@ -998,6 +1014,7 @@ def _vocabulary_table() -> str:
         params = ", ".join(f"`{p.name}` ({p.type}): {p.means}" for p in kind.parameters) or ""
         rows.append(
             f"| `{kind.name}` | {'yes' if kind.substitute else ''} | "
-            f"{'yes' if kind.replace else ''} | {params} | {kind.means} |"
+            f"{'yes' if kind.replace else ('skeleton' if kind.skeleton else '')} | {params} | "
+            f"{kind.means} |"
         )
     return "\n".join(rows)

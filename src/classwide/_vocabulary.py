@@ -457,6 +457,130 @@ def is_any(mol: Chem.Mol, group: Group) -> bool:
     return bool(group.atoms)
 
 
+def is_hydrogen(mol: Chem.Mol, group: Group) -> bool:
+    """No group at all: a hydrogen in place of the reference's group ("unsubstituted")."""
+    return not group.atoms
+
+
+def is_aromatic_group(mol: Chem.Mol, group: Group) -> bool:
+    """A group bonded through an atom of an aromatic ring: fused or not, substituted or not.
+
+    Phenyl, 4-methoxyphenyl, pyridinyl, thienyl, naphthyl, indolyl, 1,3-benzodioxol-5-yl and
+    2,3-dihydrobenzofuran-5-yl all qualify: the atom bonded to the anchor is aromatic.
+    """
+    root = mol.GetAtomWithIdx(group.root)
+    return root.GetIsAromatic() and root.IsInRing() and _single_attachment(mol, group)
+
+
+def _double_bonded_to_heteroatom(mol: Chem.Mol, atom: Chem.Atom, elements: frozenset[int]) -> bool:
+    return any(
+        n.GetAtomicNum() in elements and bond_order(mol, atom.GetIdx(), n.GetIdx()) == 2.0
+        for n in atom.GetNeighbors()
+    )
+
+
+def is_amine(mol: Chem.Mol, group: Group, *, amide: bool = False) -> bool:
+    """An amino group in the wide sense: -NH2, -NHR or -NRR', R any group bonded through carbon.
+
+    The nitrogen is uncharged, not aromatic, and has only single bonds (an amine nitrogen);
+    its substituents may be of any size and may close a ring through it (pyrrolidin-1-yl,
+    piperidin-1-yl, morpholin-4-yl). A nitrogen bonded to a carbon that is double-bonded
+    to O, S or N (an amide, thioamide, urea, carbamate or amidine nitrogen) is not an amine
+    nitrogen unless ``amide`` is set, which lets in a C(=O) neighbour.
+    """
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _N or root.GetFormalCharge() or root.GetIsAromatic():
+        return False
+    if not _single_attachment(mol, group):
+        return False
+    if any(b.GetBondType() != Chem.BondType.SINGLE for b in root.GetBonds()):
+        return False
+    partners = [n for n in root.GetNeighbors() if n.GetIdx() != group.anchor]
+    if any(n.GetAtomicNum() != _C for n in partners):
+        return False
+    for partner in partners:
+        if amide and _double_bonded_to_heteroatom(mol, partner, frozenset({_O})):
+            continue
+        if _double_bonded_to_heteroatom(mol, partner, frozenset({_N, _O, _S})):
+            return False
+    return True
+
+
+def _chain(mol: Chem.Mol, atoms: frozenset[int], start: int, end: int) -> list[int] | None:
+    """The shortest path from ``start`` to ``end`` through ``atoms`` (None if there is none)."""
+    previous: dict[int, int] = {start: start}
+    frontier = [start]
+    while frontier and end not in previous:
+        following = []
+        for i in frontier:
+            for n in mol.GetAtomWithIdx(i).GetNeighbors():
+                j = n.GetIdx()
+                if j in atoms and j not in previous:
+                    previous[j] = i
+                    following.append(j)
+        frontier = following
+    if end not in previous:
+        return None
+    path = [end]
+    while path[-1] != start:
+        path.append(previous[path[-1]])
+    return path[::-1]
+
+
+def is_hydrocarbyl(
+    mol: Chem.Mol,
+    group: Group,
+    *,
+    far_end: int,
+    min_carbons: int = 1,
+    max_carbons: int | None = None,
+    substituted: bool = False,
+    oxo: bool = False,
+) -> bool:
+    """A hydrocarbyl chain in place of a skeleton: carbon atoms from the anchor to the slot.
+
+    Args:
+        mol: the molecule.
+        group: the chain and whatever it carries, without the slot's group; its root is
+            bonded to the anchor.
+        far_end: the chain atom the slot's group is bonded to.
+        min_carbons: the fewest carbon atoms along the chain.
+        max_carbons: the most carbon atoms along the chain (None: any number).
+        substituted: the chain may carry substituents, each bonded to it by one bond.
+        oxo: an =O on a chain carbon counts as a substituent (a carbonyl in the chain).
+
+    Returns:
+        True when every atom of the chain is a non-aromatic carbon (single, double or
+        triple bonds: alkylene, alkenylene, alkynylene), the chain's length is within
+        bounds, and everything else is an allowed substituent. A ring through the chain
+        (cyclopropane-1,1-diyl, cyclopropane-1,2-diyl) is not a substituent.
+    """
+    if far_end not in group.atoms or not _single_attachment(mol, group):
+        return False
+    chain = _chain(mol, group.atoms, group.root, far_end)
+    if chain is None:
+        return False
+    if len(chain) < min_carbons or (max_carbons is not None and len(chain) > max_carbons):
+        return False
+    atoms = [mol.GetAtomWithIdx(i) for i in chain]
+    if any(a.GetAtomicNum() != _C or a.GetIsAromatic() or a.GetFormalCharge() for a in atoms):
+        return False
+    pieces = substituents_of(mol, group.atoms, frozenset(chain))
+    if pieces and not substituted:
+        return False
+    for piece in pieces:
+        if piece.anchor == -1:
+            return False  # bonded to the chain twice: a ring, not a substituent
+        if is_oxo(mol, piece) and not oxo:
+            return False
+    return True
+
+
+def linker_smiles(mol: Chem.Mol, group: Group, far_end: int, slot_root: int) -> str:
+    """Canonical SMILES of a chain with ``*`` at both ends: the anchor and the slot's atom."""
+    return _fragment_smiles(mol, group.atoms, [(group.root, group.anchor), (far_end, slot_root)])
+
+
 # --- the registry: one entry per word --------------------------------------------------------
 
 
@@ -466,7 +590,7 @@ class Parameter:
 
     name: str
     means: str
-    type: str  # "boolean", or "substituent kinds" (a list of words of this registry)
+    type: str  # "boolean", "whole number", or "substituent kinds" (words of this registry)
 
 
 @dataclass(frozen=True)
@@ -481,6 +605,10 @@ class Kind:
         substitute: a clause may allow it as a substituent (``substitute: [...]``).
         replace: a clause may allow it in place of a whole region (``replace: [...]``).
         parameters: the options a ``replace`` entry of this kind may carry.
+        skeleton: a clause may allow it in place of a region's skeleton, the region's slot
+            kept and judged on its own (written in ``replace``, on a region with one slot).
+        absent: the word stands for no group at all (a hydrogen in place of the reference's
+            group); its test is asked of an empty group.
     """
 
     name: str
@@ -490,17 +618,25 @@ class Kind:
     substitute: bool = False
     replace: bool = False
     parameters: tuple[Parameter, ...] = ()
+    skeleton: bool = False
+    absent: bool = False
 
     @property
     def usable(self) -> bool:
         """False for words that only name what was found (no clause of a law allows them)."""
-        return self.substitute or self.replace
+        return self.substitute or self.replace or self.skeleton
 
     @property
     def usable_as(self) -> tuple[str, ...]:
-        """Where a clause may use the word: "substitute", "replace", both or neither."""
+        """Where a clause may use the word: "substitute", "replace", "skeleton", or none."""
         return tuple(
-            u for u, ok in (("substitute", self.substitute), ("replace", self.replace)) if ok
+            u
+            for u, ok in (
+                ("substitute", self.substitute),
+                ("replace", self.replace),
+                ("skeleton", self.skeleton),
+            )
+            if ok
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -640,6 +776,58 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     Kind(
+        "aromatic_group",
+        "a group bonded through an atom of an aromatic ring, fused or not, substituted or not "
+        "(phenyl, 4-methoxyphenyl, pyridinyl, naphthyl, 2,3-dihydrobenzofuran-5-yl)",
+        is_aromatic_group,
+        replace=True,
+    ),
+    Kind(
+        "amine",
+        "an amino group in the wide sense: -NH2, -NHR or -NRR' bonded through an uncharged "
+        "nitrogen with only single bonds, R any group bonded through carbon, rings through "
+        "the nitrogen included (pyrrolidin-1-yl, piperidin-1-yl); not an amide nitrogen",
+        is_amine,
+        replace=True,
+        parameters=(
+            Parameter(
+                "amide",
+                "an amide nitrogen (a C(=O) on the nitrogen: amide, lactam, carbamate, urea) "
+                "counts too",
+                "boolean",
+            ),
+        ),
+    ),
+    Kind(
+        "hydrocarbyl",
+        "in place of a region's skeleton: a chain of carbon atoms (single, double or triple "
+        "bonds) from the atom the region hangs off to its slot, the slot judged on its own",
+        is_hydrocarbyl,
+        skeleton=True,
+        parameters=(
+            Parameter("min_carbons", "the fewest carbon atoms along the chain", "whole number"),
+            Parameter("max_carbons", "the most carbon atoms along the chain", "whole number"),
+            Parameter(
+                "substituted",
+                "the chain may carry substituents of any kind, each bonded to it by one bond",
+                "boolean",
+            ),
+            Parameter(
+                "oxo",
+                "an =O on a chain carbon counts as a substituent (a carbonyl in the chain)",
+                "boolean",
+            ),
+        ),
+    ),
+    Kind(
+        "hydrogen",
+        'no group: a hydrogen in place of the reference\'s group ("unsubstituted"), only in a '
+        "region that takes all the groups on its atoms",
+        is_hydrogen,
+        replace=True,
+        absent=True,
+    ),
+    Kind(
         "any",
         "any group at all: only a hydrogen is not a group",
         is_any,
@@ -657,7 +845,9 @@ SUBSTITUENT_KINDS: dict[str, SubstituentTest] = {
 }
 ALLOWABLE_SUBSTITUENT_KINDS = frozenset(k.name for k in KINDS if k.substitute)
 KIND_NOUNS = {k.name: k.noun for k in KINDS if k.noun}
-REPLACEMENT_KINDS = frozenset(k.name for k in KINDS if k.replace)
+REPLACEMENT_KINDS = frozenset(k.name for k in KINDS if k.replace or k.skeleton)
+SKELETON_KINDS = frozenset(k.name for k in KINDS if k.skeleton)
+ABSENT_KINDS = frozenset(k.name for k in KINDS if k.absent)
 REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
     k.name: frozenset(p.name for p in k.parameters) for k in KINDS if k.parameters
 }
@@ -668,17 +858,39 @@ def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str
     return VOCABULARY[kind].test(mol, group, **params)
 
 
+def skeleton_fits(
+    mol: Chem.Mol, group: Group, far_end: int, kind: str, params: Mapping[str, object]
+) -> bool:
+    """Tell whether ``group`` (a skeleton without its slot's group) is of ``kind``.
+
+    Args:
+        mol: the molecule.
+        group: the atoms in place of the skeleton; its root is bonded to the anchor.
+        far_end: the atom of ``group`` that the slot's group is bonded to.
+        kind: a word usable in place of a skeleton (``hydrocarbyl``).
+        params: the word's parameters, as the clause gives them.
+
+    Returns:
+        True when the group is such a skeleton.
+    """
+    return VOCABULARY[kind].test(mol, group, far_end=far_end, **params)
+
+
 # --- naming -------------------------------------------------------------------------------------
 
 
 def group_smiles(mol: Chem.Mol, group: Group) -> str:
     """Canonical SMILES of a group with ``*`` for the atom it hangs off (no stereo)."""
-    keep = sorted(group.atoms)
+    return _fragment_smiles(mol, group.atoms, [(group.root, group.anchor)])
+
+
+def _fragment_smiles(
+    mol: Chem.Mol, atoms: frozenset[int], attachments: list[tuple[int, int]]
+) -> str:
+    """Canonical SMILES of ``atoms`` with a ``*`` for each (inside, outside) attachment bond."""
+    keep = sorted(atoms)
     rw = Chem.RWMol()
     index = {}
-    dummy = Chem.Atom(0)
-    dummy.SetNoImplicit(True)
-    index[group.anchor] = rw.AddAtom(dummy)
     for i in keep:
         src = mol.GetAtomWithIdx(i)
         atom = Chem.Atom(src.GetAtomicNum())
@@ -687,18 +899,19 @@ def group_smiles(mol: Chem.Mol, group: Group) -> str:
         atom.SetNumExplicitHs(src.GetTotalNumHs())
         atom.SetNoImplicit(True)
         index[i] = rw.AddAtom(atom)
-    for i in keep + [group.anchor]:
+    for i in keep:
         for bond in mol.GetAtomWithIdx(i).GetBonds():
             j = bond.GetOtherAtomIdx(i)
-            if (
-                j in index
-                and i < j
-                and not (i == group.anchor and j != group.root)
-                and not (j == group.anchor and i != group.root)
-            ):
+            if j in index and i < j:
                 rw.AddBond(index[i], index[j], bond.GetBondType())
                 if bond.GetIsAromatic():
                     rw.GetBondBetweenAtoms(index[i], index[j]).SetIsAromatic(True)
+    for inside, outside in attachments:
+        dummy = Chem.Atom(0)
+        dummy.SetNoImplicit(True)
+        at = rw.AddAtom(dummy)
+        bond = mol.GetBondBetweenAtoms(inside, outside)
+        rw.AddBond(index[inside], at, bond.GetBondType())
     frag = rw.GetMol()
     frag.UpdatePropertyCache(strict=False)
     return canonical_fragment(Chem.MolToSmiles(frag, isomericSmiles=False))
