@@ -13,6 +13,7 @@ from rdkit import Chem, rdBase
 from classwide import classify
 from classwide._prefilter import Prefilter
 from classwide._rules import default_rules
+from classwide._vocabulary import BONDED_THROUGH
 from classwide.batch import screen
 from classwide.io import InputRecord
 
@@ -286,3 +287,51 @@ def test_a_long_polyether_is_decided_in_reasonable_time():
     record = classify("COCC" + "OCC" * 150 + "OC", rules=RULES)
     assert record.error is None
     assert time.perf_counter() - started < 5
+
+
+# --- the elements a region is bonded through ----------------------------------------------
+
+
+def _named_groups() -> list[str]:
+    """Every group that group-names.yaml names, with its '*', plus groups bonded oddly."""
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("classwide") / "vocabulary" / "group-names.yaml").read_text()
+    groups = [s for table in yaml.safe_load(text).values() for s in table.values()]
+    odd = ["*OC(C)=O", "*SC", "*[Si](C)(C)C", "*P(C)(C)=O", "*S(=O)(=O)C", "*N1CCCC1", "*OCOC"]
+    return [g for g in groups + odd if g.count("*") == 1]
+
+
+@pytest.mark.parametrize("kind", sorted(BONDED_THROUGH))
+def test_every_group_of_a_kind_is_bonded_through_its_elements(kind):
+    """The prefilter demands a region's bonding element only if the kinds keep their word."""
+    from classwide._vocabulary import VOCABULARY, Group
+
+    checked = 0
+    for smiles in _named_groups():
+        # The '*' becomes a methyl carbon: the anchor the group hangs off.
+        mol = Chem.MolFromSmiles(smiles.replace("*", "[CH3:1]"))
+        if mol is None:
+            continue
+        anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == 1)
+        mol.GetAtomWithIdx(anchor).SetAtomMapNum(0)
+        root = mol.GetAtomWithIdx(anchor).GetNeighbors()[0].GetIdx()
+        group = Group(frozenset(range(mol.GetNumAtoms())) - {anchor}, root, anchor)
+        try:
+            fits = VOCABULARY[kind].test(mol, group)
+        except TypeError:  # a skeleton kind needs its far end: the group's own last atom
+            fits = VOCABULARY[kind].test(mol, group, far_end=root)
+        if fits:
+            checked += 1
+            assert mol.GetAtomWithIdx(root).GetAtomicNum() in BONDED_THROUGH[kind], smiles
+    assert checked, f"no named group is a {kind}: the table is not tested"
+
+
+def test_a_region_every_clause_fills_through_nitrogen_is_asked_for_its_nitrogen():
+    # The nitazenes' amino group: a benzimidazole whose N1 chain ends in a carbon is no
+    # member under any reading, and the prefilter settles it.
+    prefilter = Prefilter(RULES)
+    assert not prefilter.out_of_scope("CCN(CC)CCn1c(Cc2ccc(OCC)cc2)nc2ccccc21")
+    assert prefilter.out_of_scope("CCC(CC)CCn1c(Cc2ccc(OCC)cc2)nc2ccccc21")

@@ -44,6 +44,7 @@ from classwide._definitions import Scaffold
 from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
+from classwide._vocabulary import BONDED_THROUGH
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
@@ -166,6 +167,61 @@ def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
                 unbounded = True
         bounds[q] = (low, None if unbounded else high)
     return bounds
+
+
+def _regions_bonded_through(rules: RuleSet) -> dict[tuple[str, str], frozenset[int]]:
+    """The elements each required region is bonded through, in every member of every rule.
+
+    A region that takes one group and whose reference has one is filled in every member
+    (no clause allows hydrogen there). Its group is the reference's, with substituents or
+    a slot changed (bonded through the same atom), or a group of a kind a clause allows in
+    its place, under any reading. When every such kind is bonded through known elements
+    (``_vocabulary.BONDED_THROUGH``: an amino group through nitrogen), so is the region.
+    """
+    found: dict[tuple[str, str], frozenset[int] | None] = {}
+    for rule in rules.rules:
+        clauses = [*rule.clauses, *(c for reading in rule.readings for c in reading.patch)]
+        for scaffold in rule.scaffolds:
+            for region in scaffold.regions:
+                if region.take != "one" or region.reference is None:
+                    continue
+                key = (scaffold.id, region.id)
+                elements = found.get(key, _reference_root(region.reference))
+                for clause in clauses:
+                    if clause.region != region.id or elements is None:
+                        continue
+                    for replacement in clause.replace:
+                        kind = BONDED_THROUGH.get(replacement.kind)
+                        elements = None if kind is None or elements is None else elements | kind
+                found[key] = elements
+    return {key: elements for key, elements in found.items() if elements is not None}
+
+
+def _reference_root(reference: str) -> frozenset[int] | None:
+    """The element of the atom a reference group (SMILES with '*') is bonded through."""
+    mol = Chem.MolFromSmiles(reference)
+    dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0] if mol is not None else []
+    if len(dummies) != 1 or dummies[0].GetDegree() != 1:
+        return None
+    return frozenset({dummies[0].GetNeighbors()[0].GetAtomicNum()})
+
+
+def _with_region_roots(
+    query: Chem.Mol, scaffold: Scaffold, bonded: dict[tuple[str, str], frozenset[int]]
+) -> Chem.Mol:
+    """The generic query with, on each required region's core atom, its bonding atom."""
+    index = dict(scaffold.core_map_to_query)
+    edit = Chem.RWMol(query)
+    for region in scaffold.regions:
+        elements = bonded.get((scaffold.id, region.id))
+        if elements is None or len(region.from_atoms) != 1:
+            continue
+        symbols = ",".join(f"#{e}" for e in sorted(elements))
+        added = edit.AddAtom(Chem.AtomFromSmarts(f"[{symbols}]"))
+        edit.AddBond(index[region.from_atoms[0]], added, Chem.BondType.SINGLE)
+        bond = edit.GetBondBetweenAtoms(index[region.from_atoms[0]], added).GetIdx()
+        edit.ReplaceBond(bond, Chem.BondFromSmarts("~"))
+    return Chem.MolFromSmarts(Chem.MolToSmarts(edit))
 
 
 def _degree_test(low: int, high: int | None, core_degree: int) -> str:
@@ -304,12 +360,14 @@ class Prefilter:
         self.limits = limits
         seen: dict[str, str] = {}  # ordered, without repeats
         root_rings: set[str | None] = set()
+        bonded = _regions_bonded_through(rules)
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
                 degrees = _member_degrees(scaffold)
                 forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
                 for form in forms:
                     query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
+                    query = _with_region_roots(query, scaffold, bonded)
                     seen.setdefault(_rooted(query), "")
                 root_rings.add(_root_ring(generic_query(scaffold.core)))
         self.patterns = tuple(seen)

@@ -851,6 +851,30 @@ ABSENT_KINDS = frozenset(k.name for k in KINDS if k.absent)
 REPLACEMENT_PARAMETERS: dict[str, frozenset[str]] = {
     k.name: frozenset(p.name for p in k.parameters) for k in KINDS if k.parameters
 }
+# The elements (atomic numbers) a group of each kind is bonded through, for the prefilter: a
+# region that every clause fills with such kinds is bonded through one of them. A kind not
+# named here (a ring, "any", a group removed) may be bonded through any atom. A test checks
+# every kind's test against this table on every named group.
+_CARBON, _NITROGEN, _OXYGEN = frozenset({6}), frozenset({7}), frozenset({8})
+BONDED_THROUGH: dict[str, frozenset[int]] = {
+    "hydroxyl": _OXYGEN,
+    "halo": frozenset({9, 17, 35, 53}),
+    "nitro": _NITROGEN,
+    "amino": _NITROGEN,
+    "alkyl": _CARBON,
+    "alkenyl": _CARBON,
+    "haloalkyl": _CARBON,
+    "alkoxyl": _OXYGEN,
+    "ester": _CARBON | _OXYGEN,  # alkoxycarbonyl, acyloxy
+    "acyl": _CARBON,
+    "amide_acyl": _CARBON,
+    "carbamate_acyl": _CARBON,
+    "thioacyl": _CARBON,
+    "sulfonyl": frozenset({16}),
+    "phosphoryl": frozenset({15}),
+    "amine": _NITROGEN,
+    "hydrocarbyl": _CARBON,
+}
 
 
 def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
