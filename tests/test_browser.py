@@ -176,3 +176,18 @@ def test_readme_shows_a_screenshot_of_the_page():
     root = Path(__file__).resolve().parents[1]
     assert "](docs/screenshot.png)" in (root / "README.md").read_text()
     assert (root / "docs" / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_api_docs_render_from_the_servers_own_files(browser, server):
+    # /docs is Swagger UI served by classwide itself, under its Content-Security-Policy:
+    # the operations must render in a real browser, with no request to another host.
+    browser.get(server + "/docs")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    )
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert "/api/v1/check" in {p.replace("\u200b", "") for p in paths}
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert loaded and all(name.startswith(server) for name in loaded), loaded
