@@ -32,6 +32,21 @@ def wait_for_job(client, job_id: str, seconds: float = 30.0) -> dict:
     raise AssertionError(f"job {job_id} did not finish in {seconds:g} s")
 
 
+def group_on(smiles: str, anchor_map: int):
+    """The group bonded to the atom mapped ``anchor_map`` (the map marks the anchor)."""
+    from rdkit import Chem
+
+    from classwide._vocabulary import substituents_of
+
+    mol = Chem.MolFromSmiles(smiles)
+    anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == anchor_map)
+    for atom in mol.GetAtoms():
+        atom.SetAtomMapNum(0)
+    rest = frozenset(range(mol.GetNumAtoms())) - {anchor}
+    (group,) = substituents_of(mol, rest | {anchor}, frozenset({anchor}))
+    return mol, group
+
+
 @pytest.fixture(scope="session")
 def rules():
     return default_rules()

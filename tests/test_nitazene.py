@@ -7,7 +7,7 @@ the words of the vocabulary one at a time.
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, group_on
 from rdkit import Chem
 
 from classwide import RuleFileError, classify, load_rules
@@ -19,7 +19,6 @@ from classwide._vocabulary import (
     is_aromatic_group,
     is_hydrocarbyl,
     linker_smiles,
-    substituents_of,
 )
 
 RULES = default_rules()
@@ -27,17 +26,6 @@ ISOTONITAZENE = "CCN(CC)CCn1c(Cc2ccc(OC(C)C)cc2)nc2cc([N+](=O)[O-])ccc21"
 ETONITAZEPIPNE = "CCOc1ccc(Cc2nc3cc([N+](=O)[O-])ccc3n2CCN2CCCCC2)cc1"
 SCAFFOLD = ROOT / "src" / "classwide" / "rules" / "scaffolds" / "nitazene.yaml"
 DEFINITION = ROOT / "src" / "classwide" / "rules" / "CN" / "cn-nitazene.yaml"
-
-
-def _group_on(smiles: str, anchor_map: int) -> tuple[Chem.Mol, Group]:
-    """The group bonded to the atom mapped ``anchor_map`` (the map marks the anchor)."""
-    mol = Chem.MolFromSmiles(smiles)
-    anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == anchor_map)
-    for atom in mol.GetAtoms():
-        atom.SetAtomMapNum(0)
-    rest = frozenset(range(mol.GetNumAtoms())) - {anchor}
-    (group,) = [g for g in substituents_of(mol, rest | {anchor}, frozenset({anchor}))]
-    return mol, group
 
 
 def _nitazene(smiles: str, day: str = "2026-11-30"):
@@ -66,7 +54,7 @@ def _nitazene(smiles: str, day: str = "2026-11-30"):
     ],
 )
 def test_amine_is_any_amino_group_bonded_through_an_amine_nitrogen(smiles, amine, with_amides):
-    mol, group = _group_on(smiles, 1)
+    mol, group = group_on(smiles, 1)
     assert is_amine(mol, group) is amine
     assert is_amine(mol, group, amide=True) is with_amides
 
@@ -83,7 +71,7 @@ def test_amine_is_any_amino_group_bonded_through_an_amine_nitrogen(smiles, amine
     ],
 )
 def test_an_aromatic_group_is_bonded_through_an_aromatic_ring_atom(smiles, aromatic):
-    mol, group = _group_on(smiles, 1)
+    mol, group = group_on(smiles, 1)
     assert is_aromatic_group(mol, group) is aromatic
 
 

@@ -13,7 +13,7 @@ from rdkit import Chem, rdBase
 from classwide import classify
 from classwide._prefilter import Prefilter
 from classwide._rules import default_rules
-from classwide._vocabulary import BONDED_THROUGH
+from classwide._vocabulary import _ROOT_DEGREE, BONDED_THROUGH, root_degree_at_least
 from classwide.batch import screen
 from classwide.io import InputRecord
 
@@ -301,12 +301,24 @@ def _named_groups() -> list[str]:
     text = (resources.files("classwide") / "vocabulary" / "group-names.yaml").read_text()
     groups = [s for table in yaml.safe_load(text).values() for s in table.values()]
     odd = ["*OC(C)=O", "*SC", "*[Si](C)(C)C", "*P(C)(C)=O", "*S(=O)(=O)C", "*N1CCCC1", "*OCOC"]
+    odd += ["*NC(C)C", "*OCCC", "*C1CCOC1", "*N1CCOCC1", "*CN1CCOCC1", "*c1ccc2ccccc2c1", "*C=C"]
     return [g for g in groups + odd if g.count("*") == 1]
 
 
-@pytest.mark.parametrize("kind", sorted(BONDED_THROUGH))
-def test_every_group_of_a_kind_is_bonded_through_its_elements(kind):
-    """The prefilter demands a region's bonding element only if the kinds keep their word."""
+# Parameters that let each kind take in as much as it can.
+_WIDEST = {
+    "hydrocarbyl_group": {"min_carbons": 1, "max_carbons": 20, "substituted": True},
+    "hydrocarbyl": {"min_carbons": 1, "max_carbons": 20, "substituted": True},
+    "heterocyclylalkyl": {"max_carbons": 2, "min_heteroatoms": 1, "max_heteroatoms": 3},
+    "heterocyclyl": {"min_heteroatoms": 1, "max_heteroatoms": 3},
+    "aryl": {"min_carbons": 6, "max_carbons": 14},
+    "z_link": {"oxygen": True, "nh": True},
+}
+
+
+@pytest.mark.parametrize("kind", sorted({*BONDED_THROUGH, *_ROOT_DEGREE}))
+def test_every_group_of_a_kind_is_bonded_as_the_prefilter_assumes(kind):
+    """The prefilter asks a region's bonding atom only if the kinds keep their word."""
     from classwide._vocabulary import VOCABULARY, Group
 
     checked = 0
@@ -318,15 +330,27 @@ def test_every_group_of_a_kind_is_bonded_through_its_elements(kind):
         anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == 1)
         mol.GetAtomWithIdx(anchor).SetAtomMapNum(0)
         root = mol.GetAtomWithIdx(anchor).GetNeighbors()[0].GetIdx()
-        group = Group(frozenset(range(mol.GetNumAtoms())) - {anchor}, root, anchor)
-        try:
-            fits = VOCABULARY[kind].test(mol, group)
-        except TypeError:  # a skeleton kind needs its far end: the group's own last atom
-            fits = VOCABULARY[kind].test(mol, group, far_end=root)
-        if fits:
+        whole = Group(frozenset(range(mol.GetNumAtoms())) - {anchor}, root, anchor)
+        params = _WIDEST.get(kind, {})
+        # A skeleton kind is asked of its atoms without the slot: here the root alone.
+        for group, extra in ((whole, {}), (Group(frozenset({root}), root, anchor), None)):
+            try:
+                fits = VOCABULARY[kind].test(mol, group, **params, **(extra or {}))
+            except TypeError:
+                # In place of a skeleton: the rest of the group is the slot, which must be there.
+                slot = mol.GetAtomWithIdx(root).GetDegree() > 1
+                fits = (
+                    extra is None
+                    and slot
+                    and VOCABULARY[kind].test(mol, group, far_end=root, **params)
+                )
+            if not fits:
+                continue
             checked += 1
-            assert mol.GetAtomWithIdx(root).GetAtomicNum() in BONDED_THROUGH[kind], smiles
-    assert checked, f"no named group is a {kind}: the table is not tested"
+            atom = mol.GetAtomWithIdx(root)
+            assert atom.GetAtomicNum() in BONDED_THROUGH.get(kind, {atom.GetAtomicNum()}), smiles
+            assert atom.GetDegree() >= root_degree_at_least(kind, params), smiles
+    assert checked, f"no named group is a {kind}: the tables are not tested"
 
 
 def test_a_region_every_clause_fills_through_nitrogen_is_asked_for_its_nitrogen():

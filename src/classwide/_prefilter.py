@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy
 from rdkit import Chem, rdBase
@@ -44,7 +45,7 @@ from classwide._definitions import Scaffold
 from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
-from classwide._vocabulary import BONDED_THROUGH
+from classwide._vocabulary import BONDED_THROUGH, root_degree_at_least
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
@@ -169,16 +170,35 @@ def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
     return bounds
 
 
-def _regions_bonded_through(rules: RuleSet) -> dict[tuple[str, str], frozenset[int]]:
-    """The elements each required region is bonded through, in every member of every rule.
+@dataclass(frozen=True)
+class _Root:
+    """What the atom a required region is bonded through is, in every member."""
+
+    elements: frozenset[int] | None  # None: any element
+    degree: int  # at least this many heavy neighbours, the core atom included
+
+    def smarts(self) -> str | None:
+        tests = [",".join(f"#{e}" for e in sorted(self.elements))] if self.elements else []
+        tests += [f"!d{k}" for k in range(1, self.degree)]
+        return f"[{';'.join(tests)}]" if tests else None
+
+    def widened(self, elements: frozenset[int] | None, degree: int) -> _Root:
+        joined = None if self.elements is None or elements is None else self.elements | elements
+        return _Root(joined, min(self.degree, degree))
+
+
+def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
+    """The atom each required region is bonded through, in every member of every rule.
 
     A region that takes one group and whose reference has one is filled in every member
     (no clause allows hydrogen there). Its group is the reference's, with substituents or
     a slot changed (bonded through the same atom), or a group of a kind a clause allows in
-    its place, under any reading. When every such kind is bonded through known elements
-    (``_vocabulary.BONDED_THROUGH``: an amino group through nitrogen), so is the region.
+    its place, under any reading. Each kind says what it is bonded through
+    (``_vocabulary.BONDED_THROUGH``: an amino group through nitrogen) and how many heavy
+    neighbours that atom has at least (``root_degree_at_least``: a C3-C8 hydrocarbyl's
+    root has a carbon neighbour, so an N-methyl azole is no synthetic cannabinoid).
     """
-    found: dict[tuple[str, str], frozenset[int] | None] = {}
+    found: dict[tuple[str, str], _Root] = {}
     for rule in rules.rules:
         clauses = [*rule.clauses, *(c for reading in rule.readings for c in reading.patch)]
         for scaffold in rule.scaffolds:
@@ -186,38 +206,41 @@ def _regions_bonded_through(rules: RuleSet) -> dict[tuple[str, str], frozenset[i
                 if region.take != "one" or region.reference is None:
                     continue
                 key = (scaffold.id, region.id)
-                elements = found.get(key, _reference_root(region.reference))
+                root = found.get(key) or _reference_root(region.reference)
                 for clause in clauses:
-                    if clause.region != region.id or elements is None:
+                    if clause.region != region.id:
                         continue
                     for replacement in clause.replace:
-                        kind = BONDED_THROUGH.get(replacement.kind)
-                        elements = None if kind is None or elements is None else elements | kind
-                found[key] = elements
-    return {key: elements for key, elements in found.items() if elements is not None}
+                        root = root.widened(
+                            BONDED_THROUGH.get(replacement.kind),
+                            root_degree_at_least(replacement.kind, replacement.options),
+                        )
+                found[key] = root
+    return found
 
 
-def _reference_root(reference: str) -> frozenset[int] | None:
-    """The element of the atom a reference group (SMILES with '*') is bonded through."""
+def _reference_root(reference: str) -> _Root:
+    """The atom a reference group (SMILES with '*') is bonded through."""
     mol = Chem.MolFromSmiles(reference)
     dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0] if mol is not None else []
     if len(dummies) != 1 or dummies[0].GetDegree() != 1:
-        return None
-    return frozenset({dummies[0].GetNeighbors()[0].GetAtomicNum()})
+        return _Root(None, 1)
+    atom = dummies[0].GetNeighbors()[0]
+    return _Root(frozenset({atom.GetAtomicNum()}), atom.GetDegree())
 
 
 def _with_region_roots(
-    query: Chem.Mol, scaffold: Scaffold, bonded: dict[tuple[str, str], frozenset[int]]
+    query: Chem.Mol, scaffold: Scaffold, roots: dict[tuple[str, str], _Root]
 ) -> Chem.Mol:
     """The generic query with, on each required region's core atom, its bonding atom."""
     index = dict(scaffold.core_map_to_query)
     edit = Chem.RWMol(query)
     for region in scaffold.regions:
-        elements = bonded.get((scaffold.id, region.id))
-        if elements is None or len(region.from_atoms) != 1:
+        root = roots.get((scaffold.id, region.id))
+        smarts = root.smarts() if root is not None else None
+        if smarts is None or len(region.from_atoms) != 1:
             continue
-        symbols = ",".join(f"#{e}" for e in sorted(elements))
-        added = edit.AddAtom(Chem.AtomFromSmarts(f"[{symbols}]"))
+        added = edit.AddAtom(Chem.AtomFromSmarts(smarts))
         edit.AddBond(index[region.from_atoms[0]], added, Chem.BondType.SINGLE)
         bond = edit.GetBondBetweenAtoms(index[region.from_atoms[0]], added).GetIdx()
         edit.ReplaceBond(bond, Chem.BondFromSmarts("~"))
@@ -253,6 +276,10 @@ def generic_query(
         text = _generic_atom(atom)
         if not keep_aromatic:
             text = text.replace(";!a", "").replace("[!a]", "*")
+        elif degrees and _aromatic_carbon(atom):
+            # A carbon of an aromatic ring has three connections, hydrogens counted, however
+            # it is written (c, or C= in kekulé form): a pyrrolidinone's CH2 is no pyrrole's.
+            text = "[#6;X3]"
         test = _degree_test(*degrees[atom.GetIdx()], atom.GetDegree()) if degrees else ""
         if atom.GetIdx() in charged:
             test = f"{test};-1" if test else "-1"
@@ -349,6 +376,16 @@ def _generic_atom(atom: Chem.Atom) -> str:
     return f"[{symbol}]" if symbol != "*" else "*"
 
 
+def _aromatic_carbon(atom: Chem.Atom) -> bool:
+    """The query atom demands an aromatic carbon (``c``, ``[#6;a]``)."""
+    description = atom.DescribeQuery()
+    if "AtomOr" in description or atom.GetAtomicNum() != 6:
+        return False
+    return "AtomIsAromatic 1 = val" in description or any(
+        int(t) >= 1000 for t in _TYPE.findall(description)
+    )
+
+
 class Prefilter:
     """Necessary conditions for any rule of a rule set to say anything about a structure."""
 
@@ -358,35 +395,34 @@ class Prefilter:
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
-        seen: dict[str, str] = {}  # ordered, without repeats
-        root_rings: set[str | None] = set()
-        bonded = _regions_bonded_through(rules)
+        # Each scaffold's patterns, behind the ring system through its busiest nitrogen
+        # when it has one (the fentanyls' piperidine, the nitazenes' benzimidazole, the
+        # synthetic cannabinoids' indole or azole): few catalogue records hold one, and a
+        # ring costs less to ask than a whole core. A core without such a ring is asked
+        # on its own.
+        gated: dict[str, None] = {}  # ordered, without repeats
+        ungated: dict[str, None] = {}
+        gate_rings: dict[str, None] = {}
+        roots = _region_roots(rules)
         for rule in rules.rules:
             for scaffold in rule.scaffolds:
                 degrees = _member_degrees(scaffold)
+                ring = _root_ring(generic_query(scaffold.core, degrees=degrees))
                 forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
                 for form in forms:
                     query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
-                    query = _with_region_roots(query, scaffold, bonded)
-                    seen.setdefault(_rooted(query), "")
-                root_rings.add(_root_ring(generic_query(scaffold.core)))
-        self.patterns = tuple(seen)
-        # Every pattern in one catalogue (one call); each is written from its busiest
-        # nitrogen, the atom the search starts from.
-        self.scaffolds = _catalog(
-            _entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(self.patterns)
+                    query = _with_region_roots(query, scaffold, roots)
+                    (gated if ring else ungated).setdefault(_rooted(query), None)
+                if ring:
+                    gate_rings.setdefault(ring, None)
+        self.patterns = (*gated, *ungated)
+        self.scaffold_gate = _catalog(
+            _entry(n, Chem.MolFromSmarts(r)) for n, r in enumerate(gate_rings)
         )
-        # The rings through the cores' nitrogens (the fentanyls' and their precursors'
-        # piperidine, the nitazenes' imidazole), asked first: few catalogue records hold
-        # one, and asking the rings costs less than asking the whole cores.
-        self.scaffold_gate = (
-            _catalog(
-                _entry(n, Chem.MolFromSmarts(r))
-                for n, r in enumerate(sorted(filter(None, root_rings)))
-            )
-            if root_rings and None not in root_rings and len(root_rings) < len(self.patterns)
-            else None
-        )
+        # Every pattern of a kind in one catalogue (one call); each is written from its
+        # busiest nitrogen, the atom the search starts from.
+        self.scaffolds = _catalog(_entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(gated))
+        self.ungated = _catalog(_entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(ungated))
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
@@ -481,9 +517,9 @@ class Prefilter:
             # as out of scope here, while `--full` reports it as an error.
             if self.derivatives and self._may_derive(fragments, formulas):
                 return False
-            if self.scaffold_gate is not None and not self.scaffold_gate.HasMatch(mol):
-                return True
-            return not self.scaffolds.HasMatch(mol)
+            if self.ungated.HasMatch(mol):
+                return False
+            return not (self.scaffold_gate.HasMatch(mol) and self.scaffolds.HasMatch(mol))
 
     def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""

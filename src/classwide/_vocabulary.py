@@ -576,6 +576,232 @@ def is_hydrocarbyl(
     return True
 
 
+def _carbon_part(mol: Chem.Mol, group: Group) -> frozenset[int]:
+    """The group's carbon atoms reached from its root through carbon-carbon bonds."""
+    if mol.GetAtomWithIdx(group.root).GetAtomicNum() != _C:
+        return frozenset()
+    found = {group.root}
+    frontier = [group.root]
+    while frontier:
+        for n in mol.GetAtomWithIdx(frontier.pop()).GetNeighbors():
+            j = n.GetIdx()
+            if j in group.atoms and j not in found and n.GetAtomicNum() == _C:
+                found.add(j)
+                frontier.append(j)
+    return frozenset(found)
+
+
+def is_hydrocarbyl_group(
+    mol: Chem.Mol,
+    group: Group,
+    *,
+    min_carbons: int = 1,
+    max_carbons: int | None = None,
+    substituted: bool = False,
+) -> bool:
+    """A whole group of carbon and hydrogen bonded through carbon, counted by its carbons.
+
+    Args:
+        mol: the molecule.
+        group: the group in place of the region.
+        min_carbons: the fewest carbon atoms of the hydrocarbyl.
+        max_carbons: the most carbon atoms of the hydrocarbyl (None: any number).
+        substituted: the hydrocarbyl may carry substituents of any kind.
+
+    Returns:
+        True when the carbon atoms reached from the root through carbon-carbon bonds
+        (chains and rings, saturated, unsaturated or aromatic: pentyl, cyclohexylmethyl,
+        benzyl, naphthyl, adamantyl) number within bounds, and everything else is a
+        substituent bonded to them by one bond. A piece bonded to them twice closes a ring
+        through another element (tetrahydropyranyl, indolyl): a heterocycle, not a
+        hydrocarbyl. A carbon reached only through another element (the methyl of a
+        methoxy) belongs to a substituent and is not counted.
+    """
+    if not _single_attachment(mol, group):
+        return False
+    carbons = _carbon_part(mol, group)
+    if len(carbons) < max(min_carbons, 1):
+        return False
+    if max_carbons is not None and len(carbons) > max_carbons:
+        return False
+    if any(mol.GetAtomWithIdx(i).GetFormalCharge() for i in carbons):
+        return False
+    pieces = substituents_of(mol, group.atoms, carbons)
+    if pieces and not substituted:
+        return False
+    return all(piece.anchor != -1 for piece in pieces)
+
+
+def _ring_heteroatoms(mol: Chem.Mol, rings: Iterable[tuple[int, ...]]) -> int:
+    atoms = {i for ring in rings for i in ring}
+    return sum(1 for i in atoms if mol.GetAtomWithIdx(i).GetAtomicNum() != _C)
+
+
+def is_heterocyclyl(
+    mol: Chem.Mol, group: Group, *, min_heteroatoms: int = 1, max_heteroatoms: int | None = None
+) -> bool:
+    """A group bonded through a ring atom of a ring system that holds other elements.
+
+    Args:
+        mol: the molecule.
+        group: the group in place of the region.
+        min_heteroatoms: the fewest ring atoms other than carbon in the ring system.
+        max_heteroatoms: the most such ring atoms (None: any number).
+
+    Returns:
+        True when the root is a ring atom and the ring system that holds it (rings sharing
+        an atom: fused, bridged or spiro) has a number of non-carbon ring atoms within
+        bounds: tetrahydropyran-4-yl, morpholin-4-yl, quinolin-8-yl, indol-3-yl, aromatic
+        or not, substituted or not.
+    """
+    if not _single_attachment(mol, group) or not mol.GetAtomWithIdx(group.root).IsInRing():
+        return False
+    system = ring_system(mol, group)
+    if not system:
+        return False
+    count = _ring_heteroatoms(mol, system)
+    return count >= max(min_heteroatoms, 1) and (
+        max_heteroatoms is None or count <= max_heteroatoms
+    )
+
+
+def is_heterocyclylalkyl(
+    mol: Chem.Mol,
+    group: Group,
+    *,
+    max_carbons: int = 2,
+    min_heteroatoms: int = 1,
+    max_heteroatoms: int | None = None,
+) -> bool:
+    """A methyl or ethyl (up to ``max_carbons``) that carries a heterocyclyl and nothing else.
+
+    Args:
+        mol: the molecule.
+        group: the group in place of the region.
+        max_carbons: the longest saturated chain of carbons between the anchor and the ring.
+        min_heteroatoms: as for ``is_heterocyclyl``.
+        max_heteroatoms: as for ``is_heterocyclyl``.
+
+    Returns:
+        True when a saturated acyclic chain of one to ``max_carbons`` carbons leads from the
+        anchor to a heterocyclyl (tetrahydropyran-4-ylmethyl, 2-morpholin-4-ylethyl), the
+        chain carrying nothing else.
+    """
+    if not _single_attachment(mol, group):
+        return False
+    chain = [group.root]
+    while True:
+        atom = mol.GetAtomWithIdx(chain[-1])
+        if atom.GetAtomicNum() != _C or atom.IsInRing() or atom.GetFormalCharge():
+            return False
+        if any(b.GetBondType() != Chem.BondType.SINGLE for b in atom.GetBonds()):
+            return False
+        pieces = substituents_of(mol, group.atoms, frozenset(chain))
+        if len(pieces) != 1 or pieces[0].anchor != chain[-1]:
+            return False
+        (piece,) = pieces
+        if is_heterocyclyl(
+            mol, piece, min_heteroatoms=min_heteroatoms, max_heteroatoms=max_heteroatoms
+        ):
+            return True
+        if len(chain) >= max_carbons:
+            return False
+        chain.append(piece.root)
+
+
+def is_aryl(
+    mol: Chem.Mol, group: Group, *, min_carbons: int = 6, max_carbons: int | None = None
+) -> bool:
+    """A group bonded through a carbon of an aromatic ring system made of carbon only.
+
+    Args:
+        mol: the molecule.
+        group: the group in place of the region.
+        min_carbons: the fewest ring carbons of the aromatic ring system.
+        max_carbons: the most ring carbons (None: any number).
+
+    Returns:
+        True when the root is an aromatic carbon, the aromatic rings joined to its ring
+        (phenyl: 6, naphthyl: 10) hold only carbon and their number of atoms is within
+        bounds, and everything else is a substituent bonded by one bond: a ring fused on
+        through another atom (indanyl, 1,3-benzodioxolyl) is not a substituent.
+    """
+    root = mol.GetAtomWithIdx(group.root)
+    if not _single_attachment(mol, group) or root.GetAtomicNum() != _C:
+        return False
+    if not root.GetIsAromatic():
+        return False
+    rings = [
+        r
+        for r in mol.GetRingInfo().AtomRings()
+        if set(r) <= group.atoms and all(mol.GetAtomWithIdx(i).GetIsAromatic() for i in r)
+    ]
+    system: set[int] = {group.root}
+    changed = True
+    while changed:
+        changed = False
+        for ring in rings:
+            if system & set(ring) and not set(ring) <= system:
+                system |= set(ring)
+                changed = True
+    if any(mol.GetAtomWithIdx(i).GetAtomicNum() != _C for i in system):
+        return False
+    if len(system) < min_carbons or (max_carbons is not None and len(system) > max_carbons):
+        return False
+    return all(p.anchor != -1 for p in substituents_of(mol, group.atoms, frozenset(system)))
+
+
+def is_benzyl(mol: Chem.Mol, group: Group) -> bool:
+    """A CH2 carrying a phenyl ring, substituted or not, and nothing else (苯甲基).
+
+    Args:
+        mol: the molecule.
+        group: the group in place of the region.
+
+    Returns:
+        True when the root is an acyclic carbon with only single bonds whose one group is
+        a phenyl (an aryl of six ring carbons) with any substituents: benzyl,
+        4-fluorobenzyl.
+    """
+    if not _single_attachment(mol, group):
+        return False
+    root = mol.GetAtomWithIdx(group.root)
+    if root.GetAtomicNum() != _C or root.IsInRing() or root.GetFormalCharge():
+        return False
+    if any(b.GetBondType() != Chem.BondType.SINGLE for b in root.GetBonds()):
+        return False
+    pieces = substituents_of(mol, group.atoms, frozenset({group.root}))
+    return len(pieces) == 1 and is_aryl(mol, pieces[0], min_carbons=6, max_carbons=6)
+
+
+def is_z_link(
+    mol: Chem.Mol, group: Group, *, far_end: int, oxygen: bool = False, nh: bool = False
+) -> bool:
+    """In place of a skeleton: the one atom Z between the anchor and the slot, -O- or -NH-.
+
+    Args:
+        mol: the molecule.
+        group: the atoms in place of the skeleton; its root is bonded to the anchor.
+        far_end: the atom of ``group`` that the slot's group is bonded to.
+        oxygen: Z may be -O- (on a carbonyl anchor: an ester).
+        nh: Z may be -NH- (on a carbonyl anchor: a secondary amide).
+
+    Returns:
+        True when the group is that one acyclic, uncharged atom with a single bond on each
+        side and nothing else: an -N(CH3)- is not an -NH-.
+    """
+    if far_end != group.root or group.atoms != frozenset({group.root}):
+        return False
+    if not _single_attachment(mol, group):
+        return False
+    z = mol.GetAtomWithIdx(group.root)
+    if z.GetIsAromatic() or z.IsInRing() or z.GetFormalCharge() or z.GetDegree() != 2:
+        return False
+    if z.GetAtomicNum() == _O:
+        return oxygen
+    return z.GetAtomicNum() == _N and nh and z.GetTotalNumHs() == 1
+
+
 def linker_smiles(mol: Chem.Mol, group: Group, far_end: int, slot_root: int) -> str:
     """Canonical SMILES of a chain with ``*`` at both ends: the anchor and the slot's atom."""
     return _fragment_smiles(mol, group.atoms, [(group.root, group.anchor), (far_end, slot_root)])
@@ -649,6 +875,13 @@ class Kind:
                 {"name": p.name, "type": p.type, "means": p.means} for p in self.parameters
             ],
         }
+
+
+# The bounds a heterocyclyl's ring system takes ("含有1-3个杂原子").
+_HETEROATOM_BOUNDS = (
+    Parameter("min_heteroatoms", "the fewest non-carbon ring atoms", "whole number"),
+    Parameter("max_heteroatoms", "the most non-carbon ring atoms", "whole number"),
+)
 
 
 # Order matters for naming: the first kind that fits names a substituent.
@@ -820,6 +1053,75 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     Kind(
+        "hydrocarbyl_group",
+        "a whole group bonded through carbon whose carbon skeleton (the carbons reached through "
+        "carbon-carbon bonds: chains, rings, aromatic rings) has a number of carbons within "
+        'bounds ("C3-C8 烃基": pentyl, cyclohexylmethyl, benzyl, naphthyl, adamantyl)',
+        is_hydrocarbyl_group,
+        replace=True,
+        parameters=(
+            Parameter("min_carbons", "the fewest carbons of the skeleton", "whole number"),
+            Parameter("max_carbons", "the most carbons of the skeleton", "whole number"),
+            Parameter(
+                "substituted",
+                "the skeleton may carry substituents of any kind, each bonded to it by one "
+                "bond (a ring closed through another element is not one)",
+                "boolean",
+            ),
+        ),
+    ),
+    Kind(
+        "heterocyclyl",
+        "a group bonded through a ring atom of a ring system (fused, bridged or spiro rings "
+        "taken together) that holds atoms other than carbon, substituted or not "
+        '("含有1-3个杂原子的杂环基": tetrahydropyranyl, morpholinyl, quinolinyl, indolyl)',
+        is_heterocyclyl,
+        replace=True,
+        parameters=(*_HETEROATOM_BOUNDS,),
+    ),
+    Kind(
+        "heterocyclylalkyl",
+        "a saturated chain of one or two carbons (methyl, ethyl) that carries a heterocyclyl "
+        'and nothing else ("杂环基取代的甲基或乙基": tetrahydropyran-4-ylmethyl, '
+        "2-morpholin-4-ylethyl)",
+        is_heterocyclylalkyl,
+        replace=True,
+        parameters=(
+            Parameter("max_carbons", "the most carbons in the chain", "whole number"),
+            *_HETEROATOM_BOUNDS,
+        ),
+    ),
+    Kind(
+        "aryl",
+        "a group bonded through a carbon of an aromatic ring system made of carbon only, "
+        'counted by its ring carbons, substituted or not ("C6-C10 的芳基": phenyl, '
+        "4-fluorophenyl, naphthyl)",
+        is_aryl,
+        replace=True,
+        parameters=(
+            Parameter("min_carbons", "the fewest ring carbons", "whole number"),
+            Parameter("max_carbons", "the most ring carbons", "whole number"),
+        ),
+    ),
+    Kind(
+        "benzyl",
+        'a CH2 carrying a phenyl ring, substituted or not, and nothing else ("苯甲基": benzyl, '
+        "4-fluorobenzyl)",
+        is_benzyl,
+        replace=True,
+    ),
+    Kind(
+        "z_link",
+        "in place of a region's skeleton: the one atom between the anchor and the slot, -O- "
+        'or -NH- ("Z 代表 O 或 NH"; Z = no atom is the slot bonded to the anchor itself)',
+        is_z_link,
+        skeleton=True,
+        parameters=(
+            Parameter("oxygen", "Z may be -O- (an ester on a carbonyl)", "boolean"),
+            Parameter("nh", "Z may be -NH- (a secondary amide on a carbonyl)", "boolean"),
+        ),
+    ),
+    Kind(
         "hydrogen",
         'no group: a hydrogen in place of the reference\'s group ("unsubstituted"), only in a '
         "region that takes all the groups on its atoms",
@@ -874,7 +1176,49 @@ BONDED_THROUGH: dict[str, frozenset[int]] = {
     "phosphoryl": frozenset({15}),
     "amine": _NITROGEN,
     "hydrocarbyl": _CARBON,
+    "hydrocarbyl_group": _CARBON,
+    "heterocyclylalkyl": _CARBON,
+    "aryl": _CARBON,
+    "benzyl": _CARBON,
+    "z_link": _OXYGEN | _NITROGEN,
 }
+# The fewest heavy neighbours the atom a group of each kind is bonded through has, the
+# anchor included: a ring atom has two in its ring, an acyl carbon its oxygen. A kind not
+# named here has 1 (a methyl, a hydroxyl). The same test holds this table to the kinds.
+_ROOT_DEGREE: dict[str, int] = {
+    "aryl": 3,
+    "heterocyclyl": 3,
+    "monocycle": 3,
+    "aromatic_group": 3,
+    "nitro": 3,
+    "sulfonyl": 3,
+    "heterocyclylalkyl": 2,
+    "benzyl": 2,
+    "z_link": 2,
+    "hydrocarbyl": 2,  # a skeleton: its slot hangs off its far end
+    "acyl": 2,
+    "amide_acyl": 2,
+    "carbamate_acyl": 2,
+    "thioacyl": 2,
+    "phosphoryl": 2,
+    "alkoxyl": 2,
+    "ester": 2,
+    "alkenyl": 2,
+    "haloalkyl": 2,
+}
+
+
+def root_degree_at_least(kind: str, params: Mapping[str, object]) -> int:
+    """The fewest heavy neighbours of the root of any group of ``kind`` with ``params``.
+
+    >>> root_degree_at_least("hydrocarbyl_group", {"min_carbons": 3})
+    2
+    >>> root_degree_at_least("alkyl", {})
+    1
+    """
+    if kind == "hydrocarbyl_group":  # two carbons or more: the root has a carbon neighbour
+        return 2 if int(str(params.get("min_carbons", 1))) >= 2 else 1
+    return _ROOT_DEGREE.get(kind, 1)
 
 
 def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
