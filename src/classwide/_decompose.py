@@ -102,6 +102,9 @@ class MolCache:
         self.cuts: dict[tuple[str, tuple[int, ...]], Cut] = {}
         self.decompositions: dict[tuple[str, tuple[int, ...]], Decomposition] = {}
         self.distinct: dict[tuple[str, tuple[int, ...]], tuple[Decomposition, ...]] = {}
+        # A region's explanation, by scaffold, region, group and the clauses that judge it:
+        # the readings and dates of one rule, and rules that word a region alike, share it.
+        self.explained: dict[tuple[object, ...], object] = {}
 
     def smiles(self, group: Group) -> str:
         """The group's canonical SMILES with ``*`` for the atom it hangs off."""

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import cast
 
 from rdkit import Chem
 
@@ -102,8 +103,9 @@ def _combine(outcomes: Sequence[_Outcome]) -> _Outcome:
 class _Fitter:
     """Explain every decomposition of one molecule under one set of clauses; keep the best.
 
-    The memo holds each region's outcome per (region, group, inherited clauses): the
-    decompositions of a molecule share most of their regions.
+    Each region's outcome is kept in the molecule's cache, per (scaffold, region, group,
+    clauses): the decompositions of a molecule share most of their regions, and the
+    readings of a rule most of their clauses.
     """
 
     def __init__(
@@ -121,7 +123,7 @@ class _Fitter:
         self.by_region: dict[str, list[Clause]] = defaultdict(list)
         for clause in clauses:
             self.by_region[clause.region].append(clause)
-        self.memo: dict[tuple[str, Group | None, tuple[Clause, ...]], _Outcome] = {}
+        self.judged_by: dict[str, tuple[int, ...]] = {}  # region id -> ids of its clauses
         self.core_names = dict(scaffold.core_atoms)
         # Core positions that a clause names ("at the 4-position"): symmetric matches that
         # put different atoms there decide differently, so both are kept.
@@ -325,10 +327,24 @@ class _Fitter:
     def _explain_one(
         self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
     ) -> _Outcome:
-        key = (region.id, group, inherited)
-        if key not in self.memo:
-            self.memo[key] = self._explain_one_uncached(region, group, inherited)
-        return self.memo[key]
+        # Shared by every fit of this molecule: the outcome depends only on the group and
+        # on the clauses of the region, its slots and those it inherits (by identity: a
+        # rule set's clauses live as long as it does).
+        if region.id not in self.judged_by:
+            below = (c for slot in region.descendants() for c in self._clauses(slot))
+            self.judged_by[region.id] = tuple(map(id, (*self._clauses(region), *below)))
+        key = (
+            self.scaffold.id,
+            region.id,
+            group,
+            self.judged_by[region.id],
+            tuple(map(id, inherited)),
+            self.limits,
+        )
+        memo = self.cache.explained
+        if key not in memo:
+            memo[key] = self._explain_one_uncached(region, group, inherited)
+        return cast(_Outcome, memo[key])
 
     def _explain_one_uncached(
         self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
