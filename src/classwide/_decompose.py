@@ -105,6 +105,8 @@ class MolCache:
         # A region's explanation, by scaffold, region, group and the clauses that judge it:
         # the readings and dates of one rule, and rules that word a region alike, share it.
         self.explained: dict[tuple[object, ...], object] = {}
+        # The fit of a scaffold whose core is absent, by scaffold id (its near miss or none).
+        self.absent: dict[str, object] = {}
 
     def smiles(self, group: Group) -> str:
         """The group's canonical SMILES with ``*`` for the atom it hangs off."""

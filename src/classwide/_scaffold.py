@@ -139,7 +139,11 @@ class _Fitter:
     def fit(self) -> Fit:
         decompositions = decompose(self.cache, self.scaffold, self.positions, self.limits)
         if not decompositions:
-            return self._absent()
+            # Without the core, the answer depends on the molecule and the scaffold only.
+            absent = self.cache.absent
+            if self.scaffold.id not in absent:
+                absent[self.scaffold.id] = self._absent()
+            return cast(Fit, absent[self.scaffold.id])
         best: tuple[tuple[int, int, int, str], _Outcome] | None = None
         for decomposition in decompositions:
             core = self._core_differences(decomposition)
