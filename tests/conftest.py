@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from classwide._rules import default_rules
+
+# Compiled rule sets are cached in a folder of this test run (and of the commands it
+# starts), not in the user's cache folder.
+if "CLASSWIDE_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="classwide-test-cache-")
+    os.environ["CLASSWIDE_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -10,10 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem, rdBase
 
-from classwide import classify
+from classwide import Status, classify
 from classwide._prefilter import Prefilter
 from classwide._rules import default_rules
-from classwide._vocabulary import _ROOT_DEGREE, BONDED_THROUGH, root_degree_at_least
+from classwide._vocabulary import (
+    _ROOT_DEGREE,
+    BONDED_THROUGH,
+    root_degree_at_least,
+    root_degree_at_most,
+)
 from classwide.batch import screen
 from classwide.io import InputRecord
 
@@ -305,6 +310,20 @@ def _named_groups() -> list[str]:
     return [g for g in groups + odd if g.count("*") == 1]
 
 
+def _anchored_groups():
+    """(SMILES, molecule, group) of every named group, its '*' a methyl carbon: the anchor."""
+    from classwide._vocabulary import Group
+
+    for smiles in _named_groups():
+        mol = Chem.MolFromSmiles(smiles.replace("*", "[CH3:1]"))
+        if mol is None:
+            continue
+        anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == 1)
+        mol.GetAtomWithIdx(anchor).SetAtomMapNum(0)
+        root = mol.GetAtomWithIdx(anchor).GetNeighbors()[0].GetIdx()
+        yield smiles, mol, Group(frozenset(range(mol.GetNumAtoms())) - {anchor}, root, anchor)
+
+
 # Parameters that let each kind take in as much as it can.
 _WIDEST = {
     "hydrocarbyl_group": {"min_carbons": 1, "max_carbons": 20, "substituted": True},
@@ -322,15 +341,8 @@ def test_every_group_of_a_kind_is_bonded_as_the_prefilter_assumes(kind):
     from classwide._vocabulary import VOCABULARY, Group
 
     checked = 0
-    for smiles in _named_groups():
-        # The '*' becomes a methyl carbon: the anchor the group hangs off.
-        mol = Chem.MolFromSmiles(smiles.replace("*", "[CH3:1]"))
-        if mol is None:
-            continue
-        anchor = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomMapNum() == 1)
-        mol.GetAtomWithIdx(anchor).SetAtomMapNum(0)
-        root = mol.GetAtomWithIdx(anchor).GetNeighbors()[0].GetIdx()
-        whole = Group(frozenset(range(mol.GetNumAtoms())) - {anchor}, root, anchor)
+    for smiles, mol, whole in _anchored_groups():
+        root, anchor = whole.root, whole.anchor
         params = _WIDEST.get(kind, {})
         # A skeleton kind is asked of its atoms without the slot: here the root alone.
         for group, extra in ((whole, {}), (Group(frozenset({root}), root, anchor), None)):
@@ -353,9 +365,65 @@ def test_every_group_of_a_kind_is_bonded_as_the_prefilter_assumes(kind):
     assert checked, f"no named group is a {kind}: the tables are not tested"
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"min_carbons": 1, "max_carbons": 1}, {"max_carbons": 1, "substituted": False}],
+)
+def test_a_group_whose_kind_bounds_its_root_from_above_keeps_the_bound(params):
+    """A methyl's carbon has the anchor alone: the prefilter may ask for exactly that."""
+    from classwide._vocabulary import VOCABULARY
+
+    most = root_degree_at_most("hydrocarbyl_group", params)
+    assert most == 1
+    fitting = 0
+    for smiles, mol, group in _anchored_groups():
+        root = mol.GetAtomWithIdx(group.root)
+        if VOCABULARY["hydrocarbyl_group"].test(mol, group, **params):
+            fitting += 1
+            assert root.GetDegree() <= most, smiles
+    assert fitting, "no named group is a methyl: the bound is not tested"
+
+
+def test_a_region_that_may_stay_empty_is_asked_for_what_may_fill_it():
+    # China's cannabinoid structure 4: R2 on C4 is hydrogen or a methyl, R4 on C5 hydrogen,
+    # a phenyl or a benzyl. A 3-acylpyrrole with an ethyl on C4, or a methyl or a chlorine
+    # on C5, is no member under any reading, and the prefilter settles it; with a methyl on
+    # C4 it may be one (JWH-030's relatives), and the full path decides.
+    prefilter = Prefilter(RULES)
+    member = "CCCCCn1cc(C(=O)c2cccc3ccccc23)c(C)c1"
+    assert not prefilter.out_of_scope(member)
+    assert classify(member, ["CN"], rules=RULES).jurisdictions[0].status != Status.NOT_CONTROLLED
+    assert prefilter.out_of_scope("CCCCCn1cc(C(=O)c2cccc3ccccc23)c(CC)c1")
+    assert prefilter.out_of_scope("CCCCCn1cc(C(=O)c2cccc3ccccc23)cc1C")
+    assert prefilter.out_of_scope("CCCCCn1cc(C(=O)c2cccc3ccccc23)cc1Cl")
+    assert not prefilter.out_of_scope("CCCCCn1cc(C(=O)c2cccc3ccccc23)cc1Cc1ccccc1")
+
+
 def test_a_region_every_clause_fills_through_nitrogen_is_asked_for_its_nitrogen():
     # The nitazenes' amino group: a benzimidazole whose N1 chain ends in a carbon is no
     # member under any reading, and the prefilter settles it.
     prefilter = Prefilter(RULES)
     assert not prefilter.out_of_scope("CCN(CC)CCn1c(Cc2ccc(OCC)cc2)nc2ccccc21")
     assert prefilter.out_of_scope("CCC(CC)CCn1c(Cc2ccc(OCC)cc2)nc2ccccc21")
+
+
+def test_a_ring_system_another_one_subsumes_leaves_the_gate():
+    from classwide._prefilter import _subsumes, _widest
+
+    any_piperidine = "[#7;d2,d3]1~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    n_substituted = "[#7&d3]1~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    a_4_piperidone = "[#7;d2,d3]1~[#6&!a]~[#6&!a&d3]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    any_ring = "[#7]1~[#6]~[#6]~[#6]~[#6]~[#6]~1"
+    pyridine = "[#7&a]1~[#6&a]~[#6&a]~[#6&a]~[#6&a]~[#6&a]~1"
+    assert _subsumes(any_piperidine, n_substituted)
+    assert _subsumes(any_piperidine, a_4_piperidone)
+    assert not _subsumes(n_substituted, any_piperidine)
+    assert _subsumes(any_ring, any_piperidine) and not _subsumes(any_piperidine, any_ring)
+    assert not _subsumes(any_piperidine, pyridine) and not _subsumes(pyridine, any_piperidine)
+    # An atom written as an OR of ANDs, or with a recursive SMARTS, is never read as implying.
+    assert not _subsumes(
+        "[#7]1~[#6]~[#6]~[#6]~[#6]~[#6]~1", "[#7&d3,#8]1~[#6]~[#6]~[#6]~[#6]~[#6]~1"
+    )
+    rings = [n_substituted, any_piperidine, a_4_piperidone, pyridine, any_piperidine]
+    assert _widest(rings) == [any_piperidine, pyridine]
+    assert _widest([*rings, any_ring]) == [any_ring]

@@ -32,20 +32,24 @@ is an error on the full path, but a record out of scope is settled before that c
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import product
 
 import numpy
 from rdkit import Chem, rdBase
 from rdkit.Chem import FilterCatalog
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
+from classwide import _cache
 from classwide._definitions import Scaffold
 from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
-from classwide._vocabulary import BONDED_THROUGH, root_degree_at_least
+from classwide._vocabulary import BONDED_THROUGH, root_degree_at_least, root_degree_at_most
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
@@ -172,55 +176,77 @@ def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
 
 @dataclass(frozen=True)
 class _Root:
-    """What the atom a required region is bonded through is, in every member."""
+    """What the atom a region is bonded through is, in every member that fills it."""
 
     elements: frozenset[int] | None  # None: any element
     degree: int  # at least this many heavy neighbours, the core atom included
+    most: int | None = None  # at most this many; None: no bound
 
     def smarts(self) -> str | None:
         tests = [",".join(f"#{e}" for e in sorted(self.elements))] if self.elements else []
-        tests += [f"!d{k}" for k in range(1, self.degree)]
+        if self.most is not None:
+            tests.append(",".join(f"d{k}" for k in range(self.degree, self.most + 1)))
+        else:
+            tests += [f"!d{k}" for k in range(1, self.degree)]
         return f"[{';'.join(tests)}]" if tests else None
 
-    def widened(self, elements: frozenset[int] | None, degree: int) -> _Root:
-        joined = None if self.elements is None or elements is None else self.elements | elements
-        return _Root(joined, min(self.degree, degree))
+    def widened(self, other: _Root) -> _Root:
+        joined = (
+            None
+            if self.elements is None or other.elements is None
+            else self.elements | other.elements
+        )
+        most = None if self.most is None or other.most is None else max(self.most, other.most)
+        return _Root(joined, min(self.degree, other.degree), most)
 
 
 def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
-    """The atom each required region is bonded through, in every member of every rule.
+    """The atom each region that takes one group is bonded through, in every member.
 
-    A region that takes one group and whose reference has one is filled in every member
-    (no clause allows hydrogen there). Its group is the reference's, with substituents or
-    a slot changed (bonded through the same atom), or a group of a kind a clause allows in
-    its place, under any reading. Each kind says what it is bonded through
-    (``_vocabulary.BONDED_THROUGH``: an amino group through nitrogen) and how many heavy
-    neighbours that atom has at least (``root_degree_at_least``: a C3-C8 hydrocarbyl's
-    root has a carbon neighbour, so an N-methyl azole is no synthetic cannabinoid).
+    A region whose reference has a group is filled in every member (no clause allows
+    hydrogen there): its group is the reference's, with substituents or a slot changed
+    (bonded through the same atom), or a group of a kind a clause allows in its place,
+    under any reading. A region whose reference has none (hydrogen) is empty in the
+    reference, and filled in a member only by a group of a kind a clause allows there; a
+    region no clause names is left out (no bound is derived for it). Each kind says what
+    it is bonded through (``_vocabulary.BONDED_THROUGH``: an amino group through
+    nitrogen) and how many heavy neighbours that atom has at least and at most
+    (``root_degree_at_least``: a C3-C8 hydrocarbyl's root has a carbon neighbour, so an
+    N-methyl azole is no synthetic cannabinoid; ``root_degree_at_most``: a methyl's
+    carbon has the anchor alone).
     """
     found: dict[tuple[str, str], _Root] = {}
     for rule in rules.rules:
         clauses = [*rule.clauses, *(c for reading in rule.readings for c in reading.patch)]
         for scaffold in rule.scaffolds:
             for region in scaffold.regions:
-                if region.take != "one" or region.reference is None:
+                if region.take != "one":
                     continue
                 key = (scaffold.id, region.id)
-                root = found.get(key) or _reference_root(region.reference)
-                for clause in clauses:
-                    if clause.region != region.id:
-                        continue
+                root = found.get(key)
+                if root is None and region.reference is not None:
+                    root = _reference_root(region.reference)
+                named = [c for c in clauses if c.region == region.id]
+                if region.reference is None and any(c.substitute for c in named):
+                    continue  # a substituent added where the reference has none: no bound
+                for clause in named:
                     for replacement in clause.replace:
-                        root = root.widened(
+                        allowed = _Root(
                             BONDED_THROUGH.get(replacement.kind),
                             root_degree_at_least(replacement.kind, replacement.options),
+                            root_degree_at_most(replacement.kind, replacement.options),
                         )
-                found[key] = root
+                        root = allowed if root is None else root.widened(allowed)
+                if root is not None:
+                    found[key] = root
     return found
 
 
 def _reference_root(reference: str) -> _Root:
-    """The atom a reference group (SMILES with '*') is bonded through."""
+    """The atom a reference group (SMILES with '*') is bonded through.
+
+    No upper bound on its degree: a clause may add substituents to the reference's group.
+    """
     mol = Chem.MolFromSmiles(reference)
     dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0] if mol is not None else []
     if len(dummies) != 1 or dummies[0].GetDegree() != 1:
@@ -230,21 +256,50 @@ def _reference_root(reference: str) -> _Root:
 
 
 def _with_region_roots(
-    query: Chem.Mol, scaffold: Scaffold, roots: dict[tuple[str, str], _Root]
-) -> Chem.Mol:
-    """The generic query with, on each required region's core atom, its bonding atom."""
+    query: Chem.Mol,
+    scaffold: Scaffold,
+    roots: dict[tuple[str, str], _Root],
+    degrees: dict[int, tuple[int, int | None]],
+) -> list[Chem.Mol]:
+    """The generic query with each region's bonding atom on its core atom, as variants.
+
+    A required region's bonding atom is a query atom bonded to its core atom. A region
+    that may stay empty (hydrogen in the reference), alone on its core atom, doubles the
+    variants: its core atom has no group more (its fewest neighbours in a member), or
+    a group bonded through such an atom. Every member matches one variant: its core on
+    the core, each group's first atom on the bonding atom.
+    """
     index = dict(scaffold.core_map_to_query)
-    edit = Chem.RWMol(query)
+    bearing = Counter(atom for region in scaffold.regions for atom in region.from_atoms)
+    required = []
+    optional = []
     for region in scaffold.regions:
         root = roots.get((scaffold.id, region.id))
         smarts = root.smarts() if root is not None else None
         if smarts is None or len(region.from_atoms) != 1:
             continue
-        added = edit.AddAtom(Chem.AtomFromSmarts(smarts))
-        edit.AddBond(index[region.from_atoms[0]], added, Chem.BondType.SINGLE)
-        bond = edit.GetBondBetweenAtoms(index[region.from_atoms[0]], added).GetIdx()
-        edit.ReplaceBond(bond, Chem.BondFromSmarts("~"))
-    return Chem.MolFromSmarts(Chem.MolToSmarts(edit))
+        if region.reference is not None:
+            required.append((index[region.from_atoms[0]], smarts))
+        elif bearing[region.from_atoms[0]] == 1:
+            optional.append((index[region.from_atoms[0]], smarts))
+    variants = []
+    for filled in product((False, True), repeat=len(optional)):
+        edit = Chem.RWMol(query)
+        bonded = list(required)
+        for (q, smarts), full in zip(optional, filled, strict=True):
+            if full:
+                bonded.append((q, smarts))
+            else:
+                text = edit.GetAtomWithIdx(q).GetSmarts()
+                inner = text[1:-1] if text.startswith("[") else text
+                edit.ReplaceAtom(q, Chem.AtomFromSmarts(f"[{inner};d{degrees[q][0]}]"))
+        for q, smarts in bonded:
+            added = edit.AddAtom(Chem.AtomFromSmarts(smarts))
+            edit.AddBond(q, added, Chem.BondType.SINGLE)
+            bond = edit.GetBondBetweenAtoms(q, added).GetIdx()
+            edit.ReplaceBond(bond, Chem.BondFromSmarts("~"))
+        variants.append(Chem.MolFromSmarts(Chem.MolToSmarts(edit)))
+    return variants
 
 
 def _degree_test(low: int, high: int | None, core_degree: int) -> str:
@@ -354,6 +409,77 @@ def _root_ring(query: Chem.Mol) -> str | None:
     return Chem.MolFragmentToSmarts(query, atomsToUse=sorted(system))
 
 
+def _atom_terms(smarts: str) -> frozenset[str] | None:
+    """The AND-ed tests of a generic query atom ('[#7;d2,d3]' -> {'#7', 'd2,d3'}).
+
+    None when the atom is not a plain AND of ORs of simple tests (an OR of ANDs, a
+    recursive SMARTS): such an atom is never taken to imply anything.
+    """
+    inner = smarts[1:-1] if smarts.startswith("[") else smarts
+    if "(" in inner:
+        return None
+    terms: set[str] = set()
+    for part in inner.split(";"):
+        if "," in part and "&" in part:
+            return None  # '&' binds tighter than ',': an OR of ANDs
+        terms.update(t for t in part.split("&") if t and t != "*")
+    return frozenset(terms)
+
+
+def _implies(tests: frozenset[str] | None, term: str) -> bool:
+    """Every atom that passes all of ``tests`` passes ``term`` (an OR of simple tests)."""
+    allowed = set(term.split(","))
+    return tests is not None and any(set(test.split(",")) <= allowed for test in tests)
+
+
+def _subsumes(wide: str, narrow: str) -> bool:
+    """Every match of the ring system ``narrow`` is a match of ``wide`` (both generic SMARTS).
+
+    True when the two have the same graph and, for some mapping of one onto the other,
+    each test of a ``wide`` atom is implied by the tests of its ``narrow`` atom (bonds are
+    all '~'). Then ``wide`` alone gates whatever ``narrow`` gates.
+    """
+    a, b = Chem.MolFromSmarts(wide), Chem.MolFromSmarts(narrow)
+    if a.GetNumAtoms() != b.GetNumAtoms() or a.GetNumBonds() != b.GetNumBonds():
+        return False
+    graph = Chem.RWMol()
+    for atom in b.GetAtoms():
+        graph.AddAtom(Chem.Atom(atom.GetAtomicNum()))
+    for bond in b.GetBonds():
+        graph.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+    shape = Chem.RWMol()
+    for _ in a.GetAtoms():
+        shape.AddAtom(Chem.Atom(0))
+    for bond in a.GetBonds():
+        shape.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+    shape = Chem.MolFromSmarts(Chem.MolToSmarts(shape).replace("#0", "*"))
+    graph.UpdatePropertyCache(strict=False)
+    for mapping in graph.GetSubstructMatches(shape, uniquify=False, maxMatches=10_000):
+        if all(
+            terms is not None
+            and all(_implies(_atom_terms(b.GetAtomWithIdx(j).GetSmarts()), t) for t in terms)
+            for i, j in enumerate(mapping)
+            for terms in (_atom_terms(a.GetAtomWithIdx(i).GetSmarts()),)
+        ):
+            return True
+    return False
+
+
+def _widest(rings: Iterable[str]) -> list[str]:
+    """The ring systems that no other one subsumes (one of each equal pair)."""
+    rings = list(rings)
+    kept: list[str] = []
+    for n, ring in enumerate(rings):
+        wider = (
+            other
+            for m, other in enumerate(rings)
+            if m != n and _subsumes(other, ring) and (m < n or not _subsumes(ring, other))
+        )
+        if next(wider, None) is None:
+            kept.append(ring)
+    return kept
+
+
 def _generic_atom(atom: Chem.Atom) -> str:
     # RDKit has no API that says whether a query atom demands aliphatic; its debug text
     # does. That text is not a stable interface: the RDKit pin and the prefilter's fuzz
@@ -392,6 +518,50 @@ class Prefilter:
     def __init__(self, rules: RuleSet, limits: Limits = DEFAULT_LIMITS) -> None:
         with rdBase.BlockLogs():  # inorganic listed chemicals make RDKit talk
             self._build(rules, limits)
+        self._assemble()
+
+    @classmethod
+    def for_rules(cls, rules: RuleSet, limits: Limits = DEFAULT_LIMITS) -> Prefilter:
+        """The prefilter of a rule set, from the cache of compiled rules when it is there.
+
+        Building it takes about half a second (a query per listed structure); a rule set
+        compiled from files (``RuleSet.compiled_key``) keeps its prefilter beside it.
+        """
+        key = ""
+        if rules.compiled_key:
+            key = hashlib.sha256(f"prefilter\0{rules.compiled_key}".encode()).hexdigest()
+            cached = _cache.load(key, kind="prefilter")
+            if isinstance(cached, cls):
+                cached.limits = limits
+                return cached
+        built = cls(rules, limits)
+        if key:
+            _cache.store(key, built, kind="prefilter")
+        return built
+
+    # RDKit's catalogues cannot be pickled: they are built again from the queries.
+    _UNPICKLED = ("scaffold_gate", "scaffolds", "ungated", "_entries", "_catalogs", "_params")
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._assemble()
+
+    def _assemble(self) -> None:
+        """RDKit catalogues and parser settings, from the queries ``_build`` made."""
+        self.scaffold_gate = _catalog(_entry(n, q) for n, q in enumerate(self._gate_queries))
+        # Every pattern of a kind in one catalogue (one call); each is written from its
+        # busiest nitrogen, the atom the search starts from.
+        self.scaffolds = _catalog(_entry(n, q) for n, q in enumerate(self._gated_queries))
+        self.ungated = _catalog(_entry(n, q) for n, q in enumerate(self._ungated_queries))
+        self._entries = [_entry(n, query) for n, (*_, query) in enumerate(self._parents)]
+        self._catalogs: dict[tuple[int, ...], FilterCatalog.FilterCatalog] = {}
+        self._params = Chem.SmilesParserParams()
+        # RDKit's stubs type these attribute setters as taking the params object itself.
+        self._params.sanitize = False  # type: ignore[assignment]
+        self._params.removeHs = False  # type: ignore[assignment]
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
@@ -411,18 +581,16 @@ class Prefilter:
                 forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
                 for form in forms:
                     query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
-                    query = _with_region_roots(query, scaffold, roots)
-                    (gated if ring else ungated).setdefault(_rooted(query), None)
+                    for variant in _with_region_roots(query, scaffold, roots, degrees):
+                        (gated if ring else ungated).setdefault(_rooted(variant), None)
                 if ring:
                     gate_rings.setdefault(ring, None)
         self.patterns = (*gated, *ungated)
-        self.scaffold_gate = _catalog(
-            _entry(n, Chem.MolFromSmarts(r)) for n, r in enumerate(gate_rings)
-        )
-        # Every pattern of a kind in one catalogue (one call); each is written from its
-        # busiest nitrogen, the atom the search starts from.
-        self.scaffolds = _catalog(_entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(gated))
-        self.ungated = _catalog(_entry(n, Chem.MolFromSmarts(p)) for n, p in enumerate(ungated))
+        # A ring system that another one subsumes adds nothing to the gate (the fentanyls'
+        # N-substituted piperidine is a piperidine of 4-AP's), and each costs a search.
+        self._gate_queries = [Chem.MolFromSmarts(r) for r in _widest(gate_rings)]
+        self._gated_queries = [Chem.MolFromSmarts(p) for p in gated]
+        self._ungated_queries = [Chem.MolFromSmarts(p) for p in ungated]
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
@@ -472,15 +640,9 @@ class Prefilter:
         ).reshape(len(self._parents), len(_ELEMENTS) + 2)
         # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
         self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
-        self._entries = [_entry(n, query) for n, (*_, query) in enumerate(self._parents)]
         # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas;
-        # and the queries of each such set of parents, in one catalogue.
+        # and the queries of each such set of parents, in one catalogue (``_catalogs``).
         self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
-        self._catalogs: dict[tuple[int, ...], FilterCatalog.FilterCatalog] = {}
-        self._params = Chem.SmilesParserParams()
-        # RDKit's stubs type these attribute setters as taking the params object itself.
-        self._params.sanitize = False  # type: ignore[assignment]
-        self._params.removeHs = False  # type: ignore[assignment]
 
     def out_of_scope(self, smiles: str) -> bool:
         """True when no rule can match the structure; False when the full path must decide."""

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from classwide import _cache
 from classwide._definitions import (
     ClassRule,
     Clause,
@@ -70,6 +71,8 @@ class RuleSet:
     )
     names: Mapping[str, Substance] = field(default_factory=dict, compare=False)
     files: tuple[str, ...] = ()  # the names of the files loaded, in loading order
+    # The cache key of the files and code it was compiled from ("": built otherwise).
+    compiled_key: str = field(default="", compare=False)
 
     @cached_property
     def derivative_scope(self) -> bool:
@@ -241,6 +244,17 @@ def load_rules(
     files = _packaged_files() if packaged else []
     files.extend(read_rule_file(path) for path in extra)
     files.extend((str(name), bytes(content)) for name, content in texts)
+    cache_key = _cache.key(files)
+    cached = _cache.load(cache_key)
+    if isinstance(cached, RuleSet):
+        return cached
+    ruleset = _compile(files, cache_key)
+    _cache.store(cache_key, ruleset)
+    return ruleset
+
+
+def _compile(files: list[tuple[str, bytes]], cache_key: str = "") -> RuleSet:
+    """Parse, check and compile rule files (name, content) into a rule set."""
     parsed = []
     for name, content in files:
         data = parse_yaml(name, content)
@@ -310,6 +324,7 @@ def load_rules(
         index={k: tuple(v) for k, v in index.items()},
         names=names,
         files=tuple(name for name, _ in files),
+        compiled_key=cache_key,
     )
 
 

@@ -1221,6 +1221,24 @@ def root_degree_at_least(kind: str, params: Mapping[str, object]) -> int:
     return _ROOT_DEGREE.get(kind, 1)
 
 
+def root_degree_at_most(kind: str, params: Mapping[str, object]) -> int | None:
+    """The most heavy neighbours of the root of any group of ``kind`` with ``params``.
+
+    None: no bound. An unsubstituted one-carbon hydrocarbyl is a methyl, whose carbon has
+    the anchor alone.
+
+    >>> root_degree_at_most("hydrocarbyl_group", {"min_carbons": 1, "max_carbons": 1})
+    1
+    >>> root_degree_at_most("alkyl", {}) is None
+    True
+    """
+    if kind == "hydrocarbyl_group" and not params.get("substituted"):
+        most = params.get("max_carbons")
+        if most is not None and int(str(most)) <= 1:
+            return 1
+    return None
+
+
 def replacement_fits(mol: Chem.Mol, group: Group, kind: str, params: Mapping[str, object]) -> bool:
     """Tell whether ``group`` is a replacement of ``kind`` with ``params``."""
     return VOCABULARY[kind].test(mol, group, **params)

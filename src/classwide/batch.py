@@ -108,7 +108,8 @@ def _rules_and_prefilter(
         _process_cache.clear()
         if rules is None:
             rules = rules_with(texts=job.rule_texts)
-        _process_cache[key] = (rules, Prefilter(rules, job.limits) if job.prefilter else None)
+        prefilter = Prefilter.for_rules(rules, job.limits) if job.prefilter else None
+        _process_cache[key] = (rules, prefilter)
     return _process_cache[key]
 
 
