@@ -213,11 +213,17 @@ def run_chunk(job: Job, chunk: Chunk, rules: RuleSet | None = None) -> ChunkResu
     rules, prefilter = _rules_and_prefilter(job, rules)
     resolved = _resolve_names(records, rules) if job.names else [None] * len(records)
     quick = prefilter if not job.names else None
+    # Bounded by the size limits, so no alarm is needed; most records end here. A record
+    # the prefilter cannot answer (None) goes to the full path, which says what is wrong.
+    settled = (
+        quick.out_of_scope_each(None if r.error else r.text for r in records)
+        if quick is not None
+        else [False] * len(records)
+    )
     out: list[Classification] = []
     try:
-        for record, found in zip(records, resolved, strict=True):
-            if quick is not None and record.error is None and _settled(quick, record.text):
-                # Bounded by the size limits, so no alarm is needed; most records end here.
+        for record, found, done in zip(records, resolved, settled, strict=True):
+            if done:
                 out.append(_out_of_scope(record, job.codes, job.day, rules))
                 continue
             out.append(_classify_one(record, found, job, rules))
@@ -236,6 +242,7 @@ def _size(chunk: Chunk) -> int:
 
 
 _templates: dict[tuple, tuple[str, str, str]] = {}
+_json_string = json.encoder.encode_basestring
 
 
 def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
@@ -252,21 +259,9 @@ def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
         _templates.clear()
         _templates[key] = (head, middle, tail)
     head, middle, tail = _templates[key]
-    return (
-        head
-        + json.dumps(record.id, ensure_ascii=False)
-        + middle
-        + json.dumps(record.input, ensure_ascii=False)
-        + tail
-    )
-
-
-def _settled(prefilter: Prefilter, text: str | None) -> bool:
-    """Ask the prefilter; anything it cannot answer goes to the full path."""
-    try:
-        return prefilter.out_of_scope(text or "")
-    except Exception:  # noqa: BLE001 - the full path reports what is wrong with the record
-        return False
+    # What json.dumps(text, ensure_ascii=False) writes for a string, without building an
+    # encoder per call.
+    return head + _json_string(record.id) + middle + _json_string(record.input) + tail
 
 
 def _classify_one(
