@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -112,3 +113,23 @@ def test_a_rule_sets_prefilter_is_kept_beside_it_and_settles_the_same(cache_dir)
     ]
     assert [cached.out_of_scope(s) for s in records] == [built.out_of_scope(s) for s in records]
     assert [built.out_of_scope(s) for s in records] == [False, False, False, True, True, True]
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="no file owners on this system")
+def test_a_cache_folder_or_file_that_others_may_write_is_not_read(cache_dir):
+    files = [("substances/probe.yaml", EXTRA)]
+    load_rules(packaged=False, texts=files)
+    (path,) = cache_dir.glob("rules-*.pickle")
+    # A pickle planted by someone else would run code when read: a file others may write
+    # is ignored (and compiled again), and so is a folder others may write.
+    path.write_bytes(pickle.dumps((_cache.key(files), "planted")))
+    path.chmod(0o666)
+    assert _cache.load(_cache.key(files)) is None
+    path.chmod(0o600)
+    assert _cache.load(_cache.key(files)) == "planted"
+    cache_dir.chmod(0o777)
+    try:
+        assert _cache.load(_cache.key(files)) is None
+        assert "cache-probe" in load_rules(packaged=False, texts=files).substances
+    finally:
+        cache_dir.chmod(0o700)

@@ -14,7 +14,8 @@ The folder is ``$CLASSWIDE_CACHE_DIR``, else ``$XDG_CACHE_HOME/classwide``, else
 ``~/.cache/classwide``; ``CLASSWIDE_CACHE_DIR=off`` turns the cache off. Files are
 written whole (a temporary file renamed into place), the folder is private to the user
 (mode 0700) and only the newest files are kept. A cache file is a pickle, which runs
-code when read: the folder must be as private as the user's home, as it is by default.
+code when read: a folder or file that is not the user's own, or that others may write,
+is neither read nor written.
 A file that cannot be read or does not hold its key is ignored and written again; a
 folder that cannot be written only means no cache.
 """
@@ -68,14 +69,30 @@ def key(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+def _private(path: Path) -> bool:
+    """The path is the user's own and nobody else may write it (as ssh asks of its keys).
+
+    A pickle runs code when read: a cache folder or file that another user could have
+    written is not read. Where the system has no owners (Windows), the folder's place in
+    the user's profile is what keeps it private.
+    """
+    if not hasattr(os, "getuid"):
+        return True
+    status = path.stat()
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
 def load(cache_key: str, kind: str = "rules") -> Any | None:
     """The object of ``kind`` stored under ``cache_key``, or None."""
     where = folder()
     if where is None:
         return None
+    path = where / f"{kind}-{cache_key[:32]}.pickle"
     try:
-        with open(where / f"{kind}-{cache_key[:32]}.pickle", "rb") as handle:
-            stored_key, value = pickle.load(handle)  # noqa: S301 - the user's own cache
+        if not (_private(where) and _private(path)):
+            return None
+        with open(path, "rb") as handle:
+            stored_key, value = pickle.load(handle)  # noqa: S301 - private, see _private
     except Exception:  # noqa: BLE001 - absent, unreadable or damaged: compile again
         return None
     return value if stored_key == cache_key else None
@@ -88,6 +105,8 @@ def store(cache_key: str, value: Any, kind: str = "rules") -> None:
         return
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(where):
+            return  # a folder others may write is not used
         handle, temporary = tempfile.mkstemp(dir=where, prefix=f".{kind}-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
