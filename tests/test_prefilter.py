@@ -18,6 +18,7 @@ from classwide._vocabulary import (
     BONDED_THROUGH,
     root_degree_at_least,
     root_degree_at_most,
+    root_neighbours,
 )
 from classwide.batch import screen
 from classwide.io import InputRecord
@@ -382,6 +383,54 @@ def test_a_group_whose_kind_bounds_its_root_from_above_keeps_the_bound(params):
             fitting += 1
             assert root.GetDegree() <= most, smiles
     assert fitting, "no named group is a methyl: the bound is not tested"
+
+
+# Parameters under which each kind says what its first atom has besides the anchor.
+_NEIGHBOURED = {
+    "hydrocarbyl_group": {"min_carbons": 2, "max_carbons": 20, "substituted": True},
+    "heterocyclylalkyl": _WIDEST["heterocyclylalkyl"],
+    "heterocyclyl": _WIDEST["heterocyclyl"],
+    "aryl": _WIDEST["aryl"],
+    "benzyl": {},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NEIGHBOURED))
+def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
+    """The prefilter asks for it (a pentyl's CH2 has a carbon beside the ring nitrogen)."""
+    from classwide._vocabulary import VOCABULARY
+
+    params = _NEIGHBOURED[kind]
+    facts = root_neighbours(kind, params)
+    assert facts, f"{kind} says nothing: the test is not tested"
+    fitting = 0
+    for smiles, mol, group in _anchored_groups():
+        if not VOCABULARY[kind].test(mol, group, **params):
+            continue
+        fitting += 1
+        root = mol.GetAtomWithIdx(group.root)
+        others = [n for n in root.GetNeighbors() if n.GetIdx() != group.anchor]
+        held = {
+            "carbon": any(n.GetAtomicNum() == 6 for n in others),
+            "ring": any(n.IsInRing() for n in others),
+            "in_ring": root.IsInRing(),
+        }
+        assert any(held[fact] for fact in facts), (kind, smiles)
+    assert fitting, f"no named group is a {kind}: the tables are not tested"
+
+
+def test_an_n1_chain_that_is_no_hydrocarbyl_or_heterocyclyl_is_settled():
+    # China's cannabinoid R1: a C3-C8 hydrocarbyl, a heterocyclyl, or a methyl or ethyl
+    # carrying one. A pyrazole with an aryloxymethyl on N1 has none of them (its CH2 has
+    # an oxygen, not a carbon or a ring atom, beside the ring nitrogen).
+    prefilter = Prefilter(RULES)
+    assert prefilter.out_of_scope("COC(=O)c1ccn(COc2ccccc2Cl)n1")
+    for member in (
+        "O=C(c1cccc2ccccc12)c1cn(CCN2CCOCC2)c2ccccc12",  # JWH-200: a morpholinylethyl
+        "CC(C)(NC(=O)c1nn(CC2CCOCC2)c2ccccc12)c1ccccc1",  # CUMYL-THPINACA: oxanylmethyl
+        "CCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21",  # JWH-072: propyl
+    ):
+        assert not prefilter.out_of_scope(member), member
 
 
 def test_a_region_that_may_stay_empty_is_asked_for_what_may_fill_it():

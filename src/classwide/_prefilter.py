@@ -49,7 +49,12 @@ from classwide._definitions import Scaffold
 from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
-from classwide._vocabulary import BONDED_THROUGH, root_degree_at_least, root_degree_at_most
+from classwide._vocabulary import (
+    BONDED_THROUGH,
+    root_degree_at_least,
+    root_degree_at_most,
+    root_neighbours,
+)
 
 # Elements that standardisation never strips or disconnects (the organic set and halogens).
 _ORGANIC_SYMBOLS = frozenset({"B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
@@ -76,6 +81,7 @@ _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
 _CATALOGS = 2_000
 _ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
+_RING_TEST = re.compile(r"[\[&;,!]R(?![a-z])")  # a SMARTS ring-membership test
 
 
 def _element_counts(formula: str) -> dict[str, int]:
@@ -181,15 +187,44 @@ class _Bonding:
     elements: frozenset[int] | None  # None: any element
     degree: int  # at least this many heavy neighbours, the core atom included
     most: int | None = None  # at most this many; None: no bound
+    # what it has besides the anchor, one of them (``_vocabulary.root_neighbours``)
+    neighbours: tuple[str, ...] = ()
 
-    def conjuncts(self) -> list[str]:
+    def conjuncts(self, anchor: _Anchor) -> list[str]:
         """This bonding as SMARTS conjunctions ('&'), any one of which the atom passes."""
         elements = [f"#{e}" for e in sorted(self.elements)] if self.elements else [""]
         if self.most is not None:
             degrees = [f"d{k}" for k in range(self.degree, self.most + 1)]
         else:
             degrees = ["&".join(f"!d{k}" for k in range(1, self.degree))]
-        return ["&".join(term for term in (e, d) if term) for e in elements for d in degrees]
+        tests = [anchor.besides(n) for n in self.neighbours] or [""]
+        return [
+            "&".join(term for term in (e, d, t) if term)
+            for e in elements
+            for d in degrees
+            for t in tests
+        ]
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """What is certain of the core atom a region hangs off, in every member."""
+
+    carbon: bool | None  # True: a carbon; False: another element; None: not certain
+    in_ring: bool  # True: a ring atom in every member (the core's rings are kept)
+
+    def besides(self, neighbour: str) -> str:
+        """A SMARTS test: the atom has such a neighbour other than this anchor.
+
+        Where the anchor could itself be that neighbour and is not certainly so, the
+        test asks for one neighbour only: weaker, never wrong. "R" needs ring
+        information, which the prefilter finds before it asks these patterns.
+        """
+        if neighbour == "in_ring":
+            return "R"
+        if neighbour == "carbon":
+            return "$(*(~[#6])~[#6])" if self.carbon else "$(*~[#6])"
+        return "$(*(~[R])~[R])" if self.in_ring else "$(*~[R])"
 
 
 @dataclass(frozen=True)
@@ -202,9 +237,9 @@ class _Root:
     def of(cls, *args: object, **kwargs: object) -> _Root:
         return cls(frozenset({_Bonding(*args, **kwargs)}))  # type: ignore[arg-type]
 
-    def smarts(self) -> str | None:
+    def smarts(self, anchor: _Anchor) -> str | None:
         """One query atom that every way passes (an OR of ANDs); None if it would ask nothing."""
-        conjuncts = sorted({c for way in self.ways for c in way.conjuncts()})
+        conjuncts = sorted({c for way in self.ways for c in way.conjuncts(anchor)})
         if not conjuncts or "" in conjuncts:
             return None  # some member's group may be bonded through any atom
         return f"[{','.join(conjuncts)}]"
@@ -229,6 +264,14 @@ def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
     carbon has the anchor alone).
     """
     found: dict[tuple[str, str], _Root] = {}
+    # Regions where some rule, under some reading, may add substituents to the group.
+    substituted = {
+        (scaffold.id, clause.region)
+        for rule in rules.rules
+        for clause in (*rule.clauses, *(c for reading in rule.readings for c in reading.patch))
+        if clause.substitute
+        for scaffold in rule.scaffolds
+    }
     for rule in rules.rules:
         clauses = [*rule.clauses, *(c for reading in rule.readings for c in reading.patch)]
         for scaffold in rule.scaffolds:
@@ -238,7 +281,8 @@ def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
                 key = (scaffold.id, region.id)
                 root = found.get(key)
                 if root is None and region.reference is not None:
-                    root = _reference_root(region.reference)
+                    exact = key not in substituted and not region.slots
+                    root = _reference_root(region.reference, exact)
                 named = [c for c in clauses if c.region == region.id]
                 if region.reference is None and any(c.substitute for c in named):
                     continue  # a substituent added where the reference has none: no bound
@@ -248,6 +292,7 @@ def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
                             BONDED_THROUGH.get(replacement.kind),
                             root_degree_at_least(replacement.kind, replacement.options),
                             root_degree_at_most(replacement.kind, replacement.options),
+                            root_neighbours(replacement.kind, replacement.options),
                         )
                         root = allowed if root is None else root.widened(allowed)
                 if root is not None:
@@ -255,17 +300,36 @@ def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
     return found
 
 
-def _reference_root(reference: str) -> _Root:
+def _reference_root(reference: str, exact: bool) -> _Root:
     """The atom a reference group (SMILES with '*') is bonded through.
 
     No upper bound on its degree: a clause may add substituents to the reference's group.
+    When no clause may change the group short of replacing it (``exact``: no substituent
+    clause on the region, no slot), a member that keeps it keeps its first atom's
+    neighbours too: a pentyl's CH2 has a carbon beside the anchor.
     """
     mol = Chem.MolFromSmiles(reference)
     dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0] if mol is not None else []
     if len(dummies) != 1 or dummies[0].GetDegree() != 1:
         return _Root.of(None, 1)
     atom = dummies[0].GetNeighbors()[0]
-    return _Root.of(frozenset({atom.GetAtomicNum()}), atom.GetDegree())
+    others = [n for n in atom.GetNeighbors() if n.GetIdx() != dummies[0].GetIdx()]
+    facts: tuple[str, ...] = ()
+    if exact and atom.IsInRing():
+        facts = ("in_ring",)
+    elif exact and any(n.GetAtomicNum() == 6 for n in others):
+        facts = ("carbon",)
+    elif exact and any(n.IsInRing() for n in others):
+        facts = ("ring",)
+    return _Root.of(frozenset({atom.GetAtomicNum()}), atom.GetDegree(), None, facts)
+
+
+def _anchor(query: Chem.Mol, index: int, ring_atoms: set[int]) -> _Anchor:
+    """What the generic query says for certain of its atom ``index``."""
+    terms = _atom_terms(query.GetAtomWithIdx(index).GetSmarts()) or frozenset()
+    elements = {t for t in terms if t.startswith("#") and "," not in t}
+    carbon = None if len(elements) != 1 else elements == {"#6"}
+    return _Anchor(carbon, index in ring_atoms)
 
 
 def _with_region_roots(
@@ -284,11 +348,14 @@ def _with_region_roots(
     """
     index = dict(scaffold.core_map_to_query)
     bearing = Counter(atom for region in scaffold.regions for atom in region.from_atoms)
+    query.UpdatePropertyCache(strict=False)
+    ring_atoms = {i for ring in Chem.GetSymmSSSR(query) for i in ring}
     required = []
     optional = []
     for region in scaffold.regions:
         root = roots.get((scaffold.id, region.id))
-        smarts = root.smarts() if root is not None else None
+        anchor = _anchor(query, index[region.from_atoms[0]], ring_atoms)
+        smarts = root.smarts(anchor) if root is not None else None
         if smarts is None or len(region.from_atoms) != 1:
             continue
         if region.reference is not None:
@@ -607,6 +674,7 @@ class Prefilter:
         self._gate_queries = [Chem.MolFromSmarts(r) for r in _widest(gate_rings)]
         self._gated_queries = [Chem.MolFromSmarts(p) for p in gated]
         self._ungated_queries = [Chem.MolFromSmarts(p) for p in ungated]
+        self._ungated_rings = any(_RING_TEST.search(p) for p in ungated)
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
@@ -714,9 +782,16 @@ class Prefilter:
         # as out of scope here, while `--full` reports it as an error.
         if self.derivatives and self._may_derive(fragments, formulas):
             return False
+        # A region's bonding atom may be asked to be, or to neighbour, a ring atom: ring
+        # membership is found first (cheap, and only when a pattern asks for it).
+        if self._ungated_rings:
+            Chem.FastFindRings(mol)
         if self.ungated.HasMatch(mol):
             return False
-        return not (self.scaffold_gate.HasMatch(mol) and self.scaffolds.HasMatch(mol))
+        if not self.scaffold_gate.HasMatch(mol):
+            return True
+        Chem.FastFindRings(mol)
+        return not self.scaffolds.HasMatch(mol)
 
     def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""

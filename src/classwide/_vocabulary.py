@@ -1221,6 +1221,29 @@ def root_degree_at_least(kind: str, params: Mapping[str, object]) -> int:
     return _ROOT_DEGREE.get(kind, 1)
 
 
+def root_neighbours(kind: str, params: Mapping[str, object]) -> tuple[str, ...]:
+    """What the first atom of any group of ``kind`` has, besides its anchor: one of these.
+
+    "carbon": a carbon neighbour (a C2+ hydrocarbyl's skeleton goes on from its root);
+    "ring": a neighbour in a ring (a benzyl's CH2, a heterocyclylmethyl's CH2); "in_ring":
+    it is itself a ring atom (an aryl, a heterocyclyl). () when nothing is known.
+
+    >>> root_neighbours("heterocyclylalkyl", {"max_carbons": 2})
+    ('carbon', 'ring')
+    """
+    if kind == "hydrocarbyl_group":
+        return ("carbon",) if int(str(params.get("min_carbons", 1))) >= 2 else ()
+    return _ROOT_NEIGHBOURS.get(kind, ())
+
+
+_ROOT_NEIGHBOURS: dict[str, tuple[str, ...]] = {
+    "aryl": ("in_ring",),
+    "heterocyclyl": ("in_ring",),
+    "benzyl": ("ring",),
+    "heterocyclylalkyl": ("carbon", "ring"),  # ...ethyl: a carbon; ...methyl: the ring
+}
+
+
 def root_degree_at_most(kind: str, params: Mapping[str, object]) -> int | None:
     """The most heavy neighbours of the root of any group of ``kind`` with ``params``.
 
