@@ -81,7 +81,6 @@ _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
 _CATALOGS = 2_000
 _ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
-_RING_TEST = re.compile(r"[\[&;,!]R(?![a-z])")  # a SMARTS ring-membership test
 
 
 def _element_counts(formula: str) -> dict[str, int]:
@@ -190,14 +189,18 @@ class _Bonding:
     # what it has besides the anchor, one of them (``_vocabulary.root_neighbours``)
     neighbours: tuple[str, ...] = ()
 
-    def conjuncts(self, anchor: _Anchor) -> list[str]:
-        """This bonding as SMARTS conjunctions ('&'), any one of which the atom passes."""
+    def conjuncts(self, anchor: _Anchor | None) -> list[str]:
+        """This bonding as SMARTS conjunctions ('&'), any one of which the atom passes.
+
+        Without an ``anchor``, what the atom has beside it is not asked.
+        """
         elements = [f"#{e}" for e in sorted(self.elements)] if self.elements else [""]
         if self.most is not None:
             degrees = [f"d{k}" for k in range(self.degree, self.most + 1)]
         else:
             degrees = ["&".join(f"!d{k}" for k in range(1, self.degree))]
-        tests = [anchor.besides(n) for n in self.neighbours] or [""]
+        tests = [anchor.besides(n) for n in self.neighbours] if anchor else []
+        tests = tests or [""]
         return [
             "&".join(term for term in (e, d, t) if term)
             for e in elements
@@ -237,7 +240,7 @@ class _Root:
     def of(cls, *args: object, **kwargs: object) -> _Root:
         return cls(frozenset({_Bonding(*args, **kwargs)}))  # type: ignore[arg-type]
 
-    def smarts(self, anchor: _Anchor) -> str | None:
+    def smarts(self, anchor: _Anchor | None) -> str | None:
         """One query atom that every way passes (an OR of ANDs); None if it would ask nothing."""
         conjuncts = sorted({c for way in self.ways for c in way.conjuncts(anchor)})
         if not conjuncts or "" in conjuncts:
@@ -337,6 +340,8 @@ def _with_region_roots(
     scaffold: Scaffold,
     roots: dict[tuple[str, str], _Root],
     degrees: dict[int, tuple[int, int | None]],
+    *,
+    neighbours: bool,
 ) -> list[Chem.Mol]:
     """The generic query with each region's bonding atom on its core atom, as variants.
 
@@ -354,7 +359,7 @@ def _with_region_roots(
     optional = []
     for region in scaffold.regions:
         root = roots.get((scaffold.id, region.id))
-        anchor = _anchor(query, index[region.from_atoms[0]], ring_atoms)
+        anchor = _anchor(query, index[region.from_atoms[0]], ring_atoms) if neighbours else None
         smarts = root.smarts(anchor) if root is not None else None
         if smarts is None or len(region.from_atoms) != 1:
             continue
@@ -623,7 +628,16 @@ class Prefilter:
         return built
 
     # RDKit's catalogues cannot be pickled: they are built again from the queries.
-    _UNPICKLED = ("scaffold_gate", "scaffolds", "ungated", "_entries", "_catalogs", "_params")
+    _UNPICKLED = (
+        "scaffold_gate",
+        "scaffolds",
+        "ungated",
+        "scaffolds_fine",
+        "ungated_fine",
+        "_entries",
+        "_catalogs",
+        "_params",
+    )
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
@@ -637,8 +651,14 @@ class Prefilter:
         self.scaffold_gate = _catalog(_entry(n, q) for n, q in enumerate(self._gate_queries))
         # Every pattern of a kind in one catalogue (one call); each is written from its
         # busiest nitrogen, the atom the search starts from.
-        self.scaffolds = _catalog(_entry(n, q) for n, q in enumerate(self._gated_queries))
-        self.ungated = _catalog(_entry(n, q) for n, q in enumerate(self._ungated_queries))
+        self.scaffolds = _catalog(_entry(n, q) for n, q in enumerate(self._gated_queries[False]))
+        self.ungated = _catalog(_entry(n, q) for n, q in enumerate(self._ungated_queries[False]))
+        self.scaffolds_fine = _catalog(
+            _entry(n, q) for n, q in enumerate(self._gated_queries[True])
+        )
+        self.ungated_fine = _catalog(
+            _entry(n, q) for n, q in enumerate(self._ungated_queries[True])
+        )
         self._entries = [_entry(n, query) for n, (*_, query) in enumerate(self._parents)]
         self._catalogs: dict[tuple[int, ...], FilterCatalog.FilterCatalog] = {}
         self._params = Chem.SmilesParserParams()
@@ -653,8 +673,12 @@ class Prefilter:
         # synthetic cannabinoids' indole or azole): few catalogue records hold one, and a
         # ring costs less to ask than a whole core. A core without such a ring is asked
         # on its own.
-        gated: dict[str, None] = {}  # ordered, without repeats
-        ungated: dict[str, None] = {}
+        # Two sets of patterns: coarse ones, which do not ask what a region's bonding atom
+        # has beside the core, and fine ones, which do (recursive SMARTS, which RDKit
+        # matches over the whole molecule first: asked only of records the coarse
+        # patterns let through, well under 1 % of a catalogue).
+        gated: dict[bool, dict[str, None]] = {False: {}, True: {}}  # ordered, no repeats
+        ungated: dict[bool, dict[str, None]] = {False: {}, True: {}}
         gate_rings: dict[str, None] = {}
         roots = _region_roots(rules)
         for rule in rules.rules:
@@ -662,19 +686,20 @@ class Prefilter:
                 degrees = _member_degrees(scaffold)
                 ring = _root_ring(generic_query(scaffold.core, degrees=degrees))
                 forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
-                for form in forms:
+                for form, fine in product(forms, (False, True)):
                     query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
-                    for variant in _with_region_roots(query, scaffold, roots, degrees):
-                        (gated if ring else ungated).setdefault(_rooted(variant), None)
+                    for variant in _with_region_roots(
+                        query, scaffold, roots, degrees, neighbours=fine
+                    ):
+                        (gated if ring else ungated)[fine].setdefault(_rooted(variant), None)
                 if ring:
                     gate_rings.setdefault(ring, None)
-        self.patterns = (*gated, *ungated)
+        self.patterns = (*gated[True], *ungated[True])
         # A ring system that another one subsumes adds nothing to the gate (the fentanyls'
         # N-substituted piperidine is a piperidine of 4-AP's), and each costs a search.
         self._gate_queries = [Chem.MolFromSmarts(r) for r in _widest(gate_rings)]
-        self._gated_queries = [Chem.MolFromSmarts(p) for p in gated]
-        self._ungated_queries = [Chem.MolFromSmarts(p) for p in ungated]
-        self._ungated_rings = any(_RING_TEST.search(p) for p in ungated)
+        self._gated_queries = {k: [Chem.MolFromSmarts(p) for p in v] for k, v in gated.items()}
+        self._ungated_queries = {k: [Chem.MolFromSmarts(p) for p in v] for k, v in ungated.items()}
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
@@ -782,16 +807,15 @@ class Prefilter:
         # as out of scope here, while `--full` reports it as an error.
         if self.derivatives and self._may_derive(fragments, formulas):
             return False
-        # A region's bonding atom may be asked to be, or to neighbour, a ring atom: ring
-        # membership is found first (cheap, and only when a pattern asks for it).
-        if self._ungated_rings:
-            Chem.FastFindRings(mol)
+        # The fine patterns may ask a ring membership: it is found before them.
         if self.ungated.HasMatch(mol):
-            return False
-        if not self.scaffold_gate.HasMatch(mol):
+            Chem.FastFindRings(mol)
+            if self.ungated_fine.HasMatch(mol):
+                return False
+        if not (self.scaffold_gate.HasMatch(mol) and self.scaffolds.HasMatch(mol)):
             return True
         Chem.FastFindRings(mol)
-        return not self.scaffolds.HasMatch(mol)
+        return not self.scaffolds_fine.HasMatch(mol)
 
     def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""
