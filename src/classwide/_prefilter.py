@@ -237,8 +237,15 @@ class _Root:
     ways: frozenset[_Bonding]
 
     @classmethod
-    def of(cls, *args: object, **kwargs: object) -> _Root:
-        return cls(frozenset({_Bonding(*args, **kwargs)}))  # type: ignore[arg-type]
+    def of(
+        cls,
+        elements: frozenset[int] | None,
+        degree: int,
+        most: int | None = None,
+        neighbours: tuple[str, ...] = (),
+    ) -> _Root:
+        """A root bonded in one way."""
+        return cls(frozenset({_Bonding(elements, degree, most, neighbours)}))
 
     def smarts(self, anchor: _Anchor | None) -> str | None:
         """One query atom that every way passes (an OR of ANDs); None if it would ask nothing."""
