@@ -142,3 +142,19 @@ def test_writers_write_one_entry_per_record(tmp_path, fmt):
         supplier = Chem.SDMolSupplier(str(out_path))
         titles = [m.GetProp("_Name") for m in supplier if m is not None]
         assert titles == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("ident", ['a"b\\c', "ü\u2028\n\t\x01", "😀", 7])
+def test_a_prefiltered_record_is_written_as_the_full_serialiser_writes_it(ident):
+    # Prefiltered records go through a template (most records of a catalogue): the same
+    # bytes as the full serialiser, for any id, also a number given through the API.
+    from classwide._rules import default_rules
+    from classwide.batch import _out_of_scope, _serialize
+    from classwide.io import InputRecord, serialize
+
+    codes = ("CN", "US")
+    record = _out_of_scope(
+        InputRecord(ident, 'C"CO\\'), codes, dt.date(2026, 1, 1), default_rules()
+    )
+    assert record.decided_by == "prefilter"
+    assert _serialize(record, "jsonl", codes) == serialize(record, "jsonl", codes)

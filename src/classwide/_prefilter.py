@@ -45,7 +45,7 @@ from rdkit.Chem import FilterCatalog
 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide import _cache
-from classwide._definitions import Scaffold
+from classwide._definitions import ClassRule, Clause, Scaffold
 from classwide._derivatives import MAX_ADDED_ATOMS
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
@@ -258,6 +258,15 @@ class _Root:
         return _Root(self.ways | other.ways)
 
 
+def _every_clause(rule: ClassRule) -> list[Clause]:
+    """The rule's clauses as written and as each of its named readings patches them."""
+    found: dict[int, Clause] = {}
+    for reading in (None, *rule.readings):
+        for clause in rule.clauses_under(reading):
+            found.setdefault(id(clause), clause)
+    return list(found.values())
+
+
 def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
     """The atom each region that takes one group is bonded through, in every member.
 
@@ -278,12 +287,12 @@ def _region_roots(rules: RuleSet) -> dict[tuple[str, str], _Root]:
     substituted = {
         (scaffold.id, clause.region)
         for rule in rules.rules
-        for clause in (*rule.clauses, *(c for reading in rule.readings for c in reading.patch))
+        for clause in _every_clause(rule)
         if clause.substitute
         for scaffold in rule.scaffolds
     }
     for rule in rules.rules:
-        clauses = [*rule.clauses, *(c for reading in rule.readings for c in reading.patch)]
+        clauses = _every_clause(rule)
         for scaffold in rule.scaffolds:
             for region in scaffold.regions:
                 if region.take != "one":
@@ -701,7 +710,6 @@ class Prefilter:
                         (gated if ring else ungated)[fine].setdefault(_rooted(variant), None)
                 if ring:
                     gate_rings.setdefault(ring, None)
-        self.patterns = (*gated[True], *ungated[True])
         # A ring system that another one subsumes adds nothing to the gate (the fentanyls'
         # N-substituted piperidine is a piperidine of 4-AP's), and each costs a search.
         self._gate_queries = [Chem.MolFromSmarts(r) for r in _widest(gate_rings)]

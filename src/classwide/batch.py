@@ -259,9 +259,18 @@ def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
         _templates.clear()
         _templates[key] = (head, middle, tail)
     head, middle, tail = _templates[key]
-    # What json.dumps(text, ensure_ascii=False) writes for a string, without building an
-    # encoder per call.
-    return head + _json_string(record.id) + middle + _json_string(record.input) + tail
+    return head + _json_value(record.id) + middle + _json_value(record.input) + tail
+
+
+def _json_value(value: object) -> str:
+    """json.dumps(value, ensure_ascii=False), without building an encoder for a string.
+
+    An id given through the Python API may be a number: it is written as json.dumps
+    writes it, as the full serialiser does.
+    """
+    if isinstance(value, str):
+        return _json_string(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _classify_one(
