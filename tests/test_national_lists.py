@@ -175,3 +175,32 @@ def test_a_large_molecule_holding_a_listed_one_is_not_its_ester():
     big = "C" * (MAX_ADDED_ATOMS + 1) + "C(=O)" + MORPHINE_3_PROPIONATE[len("CCC(=O)") :]
     verdict = classify(big, "UN", DAY).verdict("UN")
     assert not [m for m in verdict.matches if m.kind == "derivative"]
+
+
+def test_pieces_of_other_formulas_are_not_built_and_the_rest_are_unchanged():
+    """The engine builds only pieces with the heavy formula of a substance whose list
+    covers esters or ethers; those pieces are exactly the ones found without the guard."""
+    from rdkit import Chem
+
+    from classwide._derivatives import heavy_formula_of_smiles, undo_esters_and_ethers
+
+    formulas = RULES.derivative_formulas
+    assert heavy_formula_of_smiles("CN1CCC23C4Oc5c(O)ccc(CC1C2C=CC4O)c53") in formulas  # morphine
+    structures = [
+        MORPHINE_3_PROPIONATE,
+        "CC(=O)OC1C=CC2C3Cc4ccc(OC(C)=O)c5OC1C2(CCN3C)c45",  # heroin
+        "COc1ccc2c3c1OC1C(OC)C=CC4C(C2)N(C)CCC341",  # codeine methyl ether
+        "CCOC(=O)Cc1ccccc1",  # ethyl phenylacetate
+        "COc1ccc(CC(=O)OCCOC(C)=O)cc1OC",  # many ether and ester bonds, none of use
+        "CCOC(=O)C1(c2ccccc2)CCN(C)CC1",  # pethidine: an ester of pethidinic acid
+    ]
+    useful = 0
+    for smiles in structures:
+        mol = Chem.MolFromSmiles(smiles)
+        every = undo_esters_and_ethers(mol)
+        guarded = undo_esters_and_ethers(mol, formulas=formulas)
+        kept = [p for p in every if heavy_formula_of_smiles(p.key) in formulas]
+        assert guarded == kept, smiles
+        useful += len(guarded)
+        assert len(guarded) <= len(every)
+    assert useful >= 4

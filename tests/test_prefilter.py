@@ -57,6 +57,14 @@ def _variants(smiles: str) -> list[str]:
     if mol is not None:
         out.append(Chem.MolToSmiles(mol, kekuleSmiles=True))
         out.append(Chem.MolToSmiles(mol, doRandom=True, canonical=False))
+        # Hydrogens written as atoms: all of them, or one deuterium label.
+        out.append(Chem.MolToSmiles(Chem.AddHs(mol)))
+        labelled = Chem.RWMol(Chem.AddHs(mol))
+        for atom in labelled.GetAtoms():
+            if atom.GetAtomicNum() == 1:
+                atom.SetIsotope(2)
+                out.append(Chem.MolToSmiles(Chem.RemoveHs(labelled)))
+                break
         charged = Chem.RWMol(mol)
         for atom in charged.GetAtoms():
             if (
@@ -104,7 +112,17 @@ def test_known_structures_in_every_form_are_never_filtered_when_flagged():
     assert checked > 1000 and settled > 0  # the sets hold decoys the prefilter settles
 
 
-@pytest.mark.parametrize("smiles", ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "C1CCCCC1N"])
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "CCO",
+        "c1ccccc1",
+        "CC(=O)Nc1ccc(O)cc1",
+        "C1CCCCC1N",
+        "[H]N=c1c(C#N)c(C)c(C(=O)OCC)nn1-c1ccc(C)cc1",  # a hydrogen written as an atom
+        "[2H]c1ccc(O)cc1",  # a deuterium label
+    ],
+)
 def test_ordinary_compounds_are_settled(smiles):
     assert PREFILTER.out_of_scope(smiles)
     assert not flagged(smiles)
@@ -124,6 +142,9 @@ def test_ordinary_compounds_are_settled(smiles):
         "*",  # no heavy atom: an error on the full path
         "[*]CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # a dummy atom
         "[2H]C([2H])([2H])C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # hydrogens written as atoms
+        "[H]C([H])([H])C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",
+        "[H+].CCO",  # a hydrogen that stays an atom: the full path decides
+        "[H][H]",
     ],
 )
 def test_records_the_prefilter_must_leave_to_the_full_path(smiles):
@@ -367,31 +388,39 @@ def test_every_group_of_a_kind_is_bonded_as_the_prefilter_assumes(kind):
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"min_carbons": 1, "max_carbons": 1}, {"max_carbons": 1, "substituted": False}],
+    ("kind", "params"),
+    [
+        ("hydrocarbyl_group", {"min_carbons": 1, "max_carbons": 1}),
+        ("hydrocarbyl_group", {"max_carbons": 1, "substituted": False}),
+        ("heterocyclylalkyl", _WIDEST["heterocyclylalkyl"]),
+        ("heterocyclylalkyl", {"max_carbons": 1}),
+    ],
 )
-def test_a_group_whose_kind_bounds_its_root_from_above_keeps_the_bound(params):
-    """A methyl's carbon has the anchor alone: the prefilter may ask for exactly that."""
+def test_a_group_whose_kind_bounds_its_root_from_above_keeps_the_bound(kind, params):
+    """A methyl's carbon has the anchor alone, a heterocyclylmethyl's CH2 the anchor and the
+    ring: the prefilter may ask for exactly that."""
     from classwide._vocabulary import VOCABULARY
 
-    most = root_degree_at_most("hydrocarbyl_group", params)
-    assert most == 1
+    most = root_degree_at_most(kind, params)
+    assert most is not None
     fitting = 0
     for smiles, mol, group in _anchored_groups():
         root = mol.GetAtomWithIdx(group.root)
-        if VOCABULARY["hydrocarbyl_group"].test(mol, group, **params):
+        if VOCABULARY[kind].test(mol, group, **params):
             fitting += 1
             assert root.GetDegree() <= most, smiles
-    assert fitting, "no named group is a methyl: the bound is not tested"
+    assert fitting, f"no named group is a {kind}: the bound is not tested"
 
 
 # Parameters under which each kind says what its first atom has besides the anchor.
 _NEIGHBOURED = {
     "hydrocarbyl_group": {"min_carbons": 2, "max_carbons": 20, "substituted": True},
+    "hydrocarbyl_group (C3+)": {"min_carbons": 3, "max_carbons": 20, "substituted": True},
     "heterocyclylalkyl": _WIDEST["heterocyclylalkyl"],
     "heterocyclyl": _WIDEST["heterocyclyl"],
     "aryl": _WIDEST["aryl"],
     "benzyl": {},
+    "monocycle": {},
 }
 
 
@@ -401,6 +430,7 @@ def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
     from classwide._vocabulary import VOCABULARY
 
     params = _NEIGHBOURED[kind]
+    kind = kind.split()[0]
     facts = root_neighbours(kind, params)
     assert facts, f"{kind} says nothing: the test is not tested"
     fitting = 0
@@ -410,8 +440,27 @@ def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
         fitting += 1
         root = mol.GetAtomWithIdx(group.root)
         others = [n for n in root.GetNeighbors() if n.GetIdx() != group.anchor]
+        kept = [
+            n
+            for n in others
+            if n.GetAtomicNum() == 6
+            and not any(
+                b.IsInRing() and b.GetOtherAtom(n).GetAtomicNum() != 6 for b in n.GetBonds()
+            )
+        ]
         held = {
             "carbon": any(n.GetAtomicNum() == 6 for n in others),
+            "hydrocarbon": bool(kept),
+            "chain": any(
+                any(m.GetAtomicNum() == 6 and m.GetIdx() != root.GetIdx() for m in n.GetNeighbors())
+                for n in kept
+            ),
+            "branch": sum(n.GetAtomicNum() == 6 for n in others) >= 2,
+            "ring_beyond": any(
+                n.GetAtomicNum() == 6
+                and any(m.IsInRing() and m.GetIdx() != root.GetIdx() for m in n.GetNeighbors())
+                for n in others
+            ),
             "ring": any(n.IsInRing() for n in others),
             "in_ring": root.IsInRing(),
         }
@@ -429,6 +478,33 @@ def test_an_n1_chain_that_is_no_hydrocarbyl_or_heterocyclyl_is_settled():
         "O=C(c1cccc2ccccc12)c1cn(CCN2CCOCC2)c2ccccc12",  # JWH-200: a morpholinylethyl
         "CC(C)(NC(=O)c1nn(CC2CCOCC2)c2ccccc12)c1ccccc1",  # CUMYL-THPINACA: oxanylmethyl
         "CCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21",  # JWH-072: propyl
+        # Members that no list names, so that the patterns, not the listed formulas, hold
+        # them: a morpholinylethyl or pyrrolidinylethyl (the chain's second carbon has the
+        # ring), a propyl carrying an oxanyl (a substituted C3 hydrocarbyl).
+        "O=C(c1cccc2cc(C)ccc12)c1cn(CCN2CCOCC2)c2ccccc12",
+        "O=C(c1cccc2cc(C)ccc12)c1cn(CCN2CCCC2)c2ccccc12",
+        "CC(C)(NC(=O)c1nn(CCC2CCOCC2)c2ccccc12)c1ccccc1",
+        "CCCCCC(=O)n1cc(C(=O)c2cccc3ccccc23)c2ccccc21",  # hexanoyl: an oxo-C6 hydrocarbyl
+    ):
+        assert not prefilter.out_of_scope(member), member
+    for outside in (
+        "COC(=O)c1cn(C(=O)c2cccs2)c2ccccc12",  # thiophene-2-carbonyl: S closes its ring
+        "CCn1ccc(C(=O)Nc2ccc(C)cc2Br)n1",  # ethyl: two carbons
+        "CC(=O)n1ccc(C(=O)Nc2ccc(Cl)c(Cl)c2)n1",  # acetyl: two carbons
+    ):
+        assert prefilter.out_of_scope(outside), outside
+        assert not flagged(outside), outside
+
+
+def test_an_anilide_nitrogen_carrying_no_ring_is_settled():
+    # The fentanyls' N-phenyl may become another aromatic monocycle (US D, China 2), which
+    # is bonded through one of its ring atoms: an N-isopropyl anilide is no member.
+    prefilter = Prefilter(RULES)
+    assert prefilter.out_of_scope("CC(=O)N1CCC(N(C(=O)Nc2ccc(Cl)cc2)C(C)C)CC1")
+    for member in (
+        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1",  # fentanyl
+        "CCC(=O)N(c1cccs1)C1CCN(CCc2ccccc2)CC1",  # a thienyl in place of the phenyl
+        "CCC(=O)N(c1ccncc1)C1CCN(CCc2ccccc2)CC1",  # a pyridyl
     ):
         assert not prefilter.out_of_scope(member), member
 

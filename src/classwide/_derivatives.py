@@ -16,6 +16,8 @@ never cut: a ring oxygen is part of the parent's skeleton, not a derivative of i
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -74,12 +76,42 @@ def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
     return found
 
 
-def undo_esters_and_ethers(mol: Chem.Mol, max_cuts: int = MAX_CUTS) -> list[Undone]:
+def heavy_formula_of(elements: Iterable[int]) -> str:
+    """The Hill formula of heavy atoms given by atomic number, hydrogen left out.
+
+    >>> heavy_formula_of([6, 6, 8, 7, 6, 17])
+    'C3ClNO'
+    """
+    counts = Counter(n for n in elements if n != 1)
+    table = Chem.GetPeriodicTable()
+    symbols = sorted((table.GetElementSymbol(n), k) for n, k in counts.items() if n != 6)
+    if 6 in counts:
+        symbols.insert(0, ("C", counts[6]))
+    return "".join(f"{symbol}{k if k > 1 else ''}" for symbol, k in symbols)
+
+
+def heavy_formula_of_smiles(smiles: str) -> str:
+    """``heavy_formula_of`` a structure given as SMILES.
+
+    >>> heavy_formula_of_smiles("CN1CCC23C4Oc5c(O)ccc(CC1C2C=CC4O)c53")
+    'C17NO3'
+    """
+    mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    return heavy_formula_of(atom.GetAtomicNum() for atom in mol.GetAtoms())
+
+
+def undo_esters_and_ethers(
+    mol: Chem.Mol, max_cuts: int = MAX_CUTS, formulas: Collection[str] | None = None
+) -> list[Undone]:
     """Every piece the structure gives with one to ``max_cuts`` ester or ether bonds undone.
 
     Args:
         mol: a standardised parent.
         max_cuts: the most bonds undone at once.
+        formulas: the heavy formulas (``heavy_formula_of``) a piece may have to be of use,
+            those of the substances whose lists cover esters or ethers: a piece of another
+            formula is not built (it is counted among the pieces tried all the same, so
+            that the pieces found do not depend on it). None: every piece.
 
     Returns:
         One entry per distinct piece, with the atoms of the groups removed.
@@ -95,6 +127,7 @@ def undo_esters_and_ethers(mol: Chem.Mol, max_cuts: int = MAX_CUTS) -> list[Undo
     # ester or ether group can hold (a polyether's backbone) is never tried, nor a
     # combination whose groups add up to more, or overlap (a group inside another's).
     cuts = [(cut, side) for cut in _cuts(mol) if (side := _side(mol, cut)) is not None]
+    elements = [atom.GetAtomicNum() for atom in mol.GetAtoms()] if formulas is not None else []
     found: dict[str, Undone] = {}
     tried = 0
     for size in range(1, min(max_cuts, len(cuts)) + 1):
@@ -110,6 +143,12 @@ def undo_esters_and_ethers(mol: Chem.Mol, max_cuts: int = MAX_CUTS) -> list[Undo
             tried += 1
             if tried > MAX_PIECES:
                 return list(found.values())
+            if formulas is not None:
+                # The piece is every atom but the groups cut off (``_undo`` checks it).
+                gone = frozenset().union(*sides)
+                kept = (n for i, n in enumerate(elements) if i not in gone)
+                if heavy_formula_of(kept) not in formulas:
+                    continue
             piece = _undo(mol, tuple(cut for cut, _ in combo))
             if piece is not None and piece.key not in found:
                 found[piece.key] = piece

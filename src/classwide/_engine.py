@@ -160,6 +160,8 @@ def judge(
     jurisdictions: Sequence[str],
     day: dt.date,
     limits: Limits = DEFAULT_LIMITS,
+    *,
+    smiles: str | None = None,
 ) -> tuple[JurisdictionVerdict, ...]:
     """Decide, per jurisdiction, the control that applies to a parent structure on ``day``.
 
@@ -174,11 +176,12 @@ def judge(
         jurisdictions: jurisdiction codes, in the order to report them.
         day: the date whose law applies.
         limits: bounds on the search.
+        smiles: the parent's canonical SMILES (``Parent.smiles``), when known.
 
     Returns:
         One verdict per jurisdiction.
     """
-    flat = parent_key(mol)
+    flat = parent_key(mol, smiles)
     listings = rules.listings(flat)
     # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
     # parent with its stereo; every other listing takes any stereoisomer.
@@ -190,7 +193,8 @@ def judge(
     def pieces() -> list[Undone]:
         # Undone once per structure, and only when some list covers esters or ethers.
         if not undone and rules.derivative_scope:
-            undone.extend(undo_esters_and_ethers(mol) or [_NO_PIECE])
+            found = undo_esters_and_ethers(mol, formulas=rules.derivative_formulas)
+            undone.extend(found or [_NO_PIECE])
         return [u for u in undone if u is not _NO_PIECE]
 
     for code in jurisdictions:
@@ -281,7 +285,10 @@ def judge_components(
         components to report: none when only the largest has anything to say, so that
         such a record reads as it would for the largest alone.
     """
-    judged = [judge(parent.mol, rules, jurisdictions, day, limits) for parent in components]
+    judged = [
+        judge(parent.mol, rules, jurisdictions, day, limits, smiles=parent.smiles)
+        for parent in components
+    ]
     if len(components) == 1:
         return components[0], judged[0], ()
 

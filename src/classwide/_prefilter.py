@@ -63,7 +63,8 @@ _HYDROGEN_AND_CHARGE = re.compile(r"H\d*(?=[A-Z]|$)|[+-]\d*$")
 _SYMBOL = re.compile(r"[A-Z][a-z]?")
 _SPACE = re.compile(r"\s")
 # A hydrogen written as an atom ([2H], [H], [D]): RDKit's heavy degree counts isotopic
-# hydrogens, the full path removes them; such (rare) records go to the full path.
+# hydrogens, and the full path removes them (isotope labels cleared first); the
+# prefilter removes them too, or leaves the record to the full path where one stays.
 _HYDROGEN_ATOM = re.compile(r"\[\d*[HDT](?![a-z])")
 
 
@@ -227,7 +228,18 @@ class _Anchor:
             return "R"
         if neighbour == "carbon":
             return "$(*(~[#6])~[#6])" if self.carbon else "$(*~[#6])"
-        return "$(*(~[R])~[R])" if self.in_ring else "$(*~[R])"
+        kept = "[#6;!$(*@[!#6])]"  # "@": a ring bond
+        if neighbour == "hydrocarbon":
+            return f"$(*(~[#6])~{kept})" if self.carbon else f"$(*~{kept})"
+        if neighbour == "chain":
+            return f"$(*~{kept}~[#6])"
+        if neighbour == "branch":
+            return "$(*(~[#6])(~[#6])~[#6])" if self.carbon else "$(*(~[#6])~[#6])"
+        if neighbour == "ring_beyond":
+            return "$(*~[#6]~[R])"
+        if neighbour == "ring":
+            return "$(*(~[R])~[R])" if self.in_ring else "$(*~[R])"
+        raise ValueError(f"no SMARTS test for the neighbour fact {neighbour!r}")
 
 
 @dataclass(frozen=True)
@@ -334,9 +346,22 @@ def _reference_root(reference: str, exact: bool) -> _Root:
     atom = dummies[0].GetNeighbors()[0]
     others = [n for n in atom.GetNeighbors() if n.GetIdx() != dummies[0].GetIdx()]
     facts: tuple[str, ...] = ()
+    carbons = [n for n in others if n.GetAtomicNum() == 6]
+    kept = [
+        n
+        for n in carbons
+        if not any(b.IsInRing() and b.GetOtherAtom(n).GetAtomicNum() != 6 for b in n.GetBonds())
+    ]
     if exact and atom.IsInRing():
         facts = ("in_ring",)
-    elif exact and any(n.GetAtomicNum() == 6 for n in others):
+    elif exact and any(
+        any(m.GetAtomicNum() == 6 and m.GetIdx() != atom.GetIdx() for m in n.GetNeighbors())
+        for n in kept
+    ):
+        facts = ("chain",)
+    elif exact and kept:
+        facts = ("hydrocarbon",)
+    elif exact and carbons:
         facts = ("carbon",)
     elif exact and any(n.IsInRing() for n in others):
         facts = ("ring",)
@@ -416,17 +441,25 @@ def generic_query(
     keep_aromatic: bool = True,
     degrees: dict[int, tuple[int, int | None]] | None = None,
     carbonyl: str = "any",
+    acyclic: bool = False,
 ) -> Chem.Mol:
     """The element-and-connectivity skeleton of a query (see the module docstring).
 
     ``carbonyl`` says how a carbonyl of the core (see ``_carbonyls``) is written: "any"
     (any bond), "double", or "charged" (any bond to an oxygen with a negative charge).
+    ``acyclic``: an atom in no ring of the query is asked to be in no ring ("!R", which
+    needs ring information): true of every member of a core that no ring may close onto
+    (see ``Prefilter._build``).
 
     >>> Chem.MolToSmarts(generic_query(Chem.MolFromSmarts("[#7;X3,X4+:1]1-[#6;!a]-[C](=O)-c1")))
     '[#7]1~[#6&!a]~[#6&!a](~[#8&!a])~[#6]~1'
     """
     carbonyls = _carbonyls(query, degrees) if degrees and carbonyl != "any" else {}
     charged = set(carbonyls.values()) if carbonyl == "charged" else set()
+    in_ring: set[int] = set()
+    if acyclic:
+        query.UpdatePropertyCache(strict=False)
+        in_ring = {i for ring in Chem.GetSymmSSSR(query) for i in ring}
     generic = Chem.RWMol()
     for atom in query.GetAtoms():
         text = _generic_atom(atom)
@@ -439,6 +472,8 @@ def generic_query(
         test = _degree_test(*degrees[atom.GetIdx()], atom.GetDegree()) if degrees else ""
         if atom.GetIdx() in charged:
             test = f"{test};-1" if test else "-1"
+        if acyclic and atom.GetIdx() not in in_ring:
+            test = f"{test};!R" if test else "!R"
         if test:
             inner = text[1:-1] if text.startswith("[") else text
             text = f"[{inner};{test}]"
@@ -653,6 +688,7 @@ class Prefilter:
         "_entries",
         "_catalogs",
         "_params",
+        "_hydrogens",
     )
 
     def __getstate__(self) -> dict[str, object]:
@@ -681,6 +717,12 @@ class Prefilter:
         # RDKit's stubs type these attribute setters as taking the params object itself.
         self._params.sanitize = False  # type: ignore[assignment]
         self._params.removeHs = False  # type: ignore[assignment]
+        # Every hydrogen that the full path's clean-up removes (isotope labels cleared,
+        # then RemoveHs), including one that defines a double bond's geometry: the
+        # prefilter does not look at stereo.
+        self._hydrogens = Chem.RemoveHsParameters()
+        self._hydrogens.removeIsotopes = True  # type: ignore[assignment]
+        self._hydrogens.removeDefiningBondStereo = True  # type: ignore[assignment]
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
@@ -702,8 +744,18 @@ class Prefilter:
                 degrees = _member_degrees(scaffold)
                 ring = _root_ring(generic_query(scaffold.core, degrees=degrees))
                 forms = ("double", "charged") if _carbonyls(scaffold.core, degrees) else ("any",)
+                # A ring closed onto the core is a difference in every decomposition
+                # (``_decompose._cut``), unless a bridge region expects it: in a member, an
+                # atom of the core in no ring of the core is in no ring at all (a spiro
+                # ring at C4 puts the fentanyls' anilide nitrogen in one).
+                closable = any(region.take == "bridge" for region in scaffold.regions)
                 for form, fine in product(forms, (False, True)):
-                    query = generic_query(scaffold.core, degrees=degrees, carbonyl=form)
+                    query = generic_query(
+                        scaffold.core,
+                        degrees=degrees,
+                        carbonyl=form,
+                        acyclic=fine and not closable,
+                    )
                     for variant in _with_region_roots(
                         query, scaffold, roots, degrees, neighbours=fine
                     ):
@@ -792,8 +844,6 @@ class Prefilter:
         """``out_of_scope`` with RDKit's log already blocked by the caller."""
         if not smiles or len(smiles) > self.limits.max_input_chars or _SPACE.search(smiles):
             return False
-        if "[" in smiles and _HYDROGEN_ATOM.search(smiles):
-            return False
         mol = Chem.MolFromSmiles(smiles, self._params)
         heavy = mol.GetNumHeavyAtoms() if mol is not None else 0
         if mol is None or heavy == 0 or heavy > self.limits.max_heavy_atoms or "*" in smiles:
@@ -802,6 +852,11 @@ class Prefilter:
             mol.UpdatePropertyCache(strict=True)  # valence errors go to the full path
         except Exception:  # noqa: BLE001 - RDKit raises several kinds
             return False
+        if "[" in smiles and _HYDROGEN_ATOM.search(smiles):
+            bare = self._without_hydrogens(mol)
+            if bare is None:
+                return False
+            mol = bare
         if "." in smiles:
             fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
             for fragment in fragments:
@@ -831,6 +886,19 @@ class Prefilter:
             return True
         Chem.FastFindRings(mol)
         return not self.scaffolds_fine.HasMatch(mol)
+
+    def _without_hydrogens(self, mol: Chem.Mol) -> Chem.Mol | None:
+        """The structure with its hydrogen atoms removed, as the full path removes them.
+
+        None when one stays (a lone proton, H2, a hydrogen bridging two atoms): the full
+        path decides such a record.
+        """
+        try:
+            bare = Chem.RemoveHs(mol, self._hydrogens, sanitize=False)
+            bare.UpdatePropertyCache(strict=True)
+        except Exception:  # noqa: BLE001 - RDKit raises several kinds
+            return None
+        return bare if bare.GetNumAtoms() == bare.GetNumHeavyAtoms() else None
 
     def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
         """True when a fragment may be an ester or ether of a parent whose list covers it."""

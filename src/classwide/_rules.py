@@ -31,6 +31,7 @@ from classwide._definitions import (
     load_definition,
     load_scaffold,
 )
+from classwide._derivatives import heavy_formula_of_smiles
 from classwide._lists import ListEntry, ListRule, Substance, load_list, load_substances
 from classwide._provenance import Period, Provenance
 from classwide._schema import FILE_KINDS, FOLDER_KINDS, check_file
@@ -82,6 +83,17 @@ class RuleSet:
             for listed in self.lists
             for entry in listed.entries
         )
+
+    @cached_property
+    def derivative_formulas(self) -> frozenset[str]:
+        """Heavy formulas of the substances whose lists cover their esters or ethers."""
+        found = set()
+        for listed in self.lists:
+            for entry in listed.entries:
+                key = entry.substance.key
+                if key is not None and {"esters", "ethers"} & set(entry.scope):
+                    found.add(key)
+        return frozenset(heavy_formula_of_smiles(key) for key in found)
 
     def jurisdictions(self) -> tuple[str, ...]:
         """Jurisdiction codes, in alphabetical order."""

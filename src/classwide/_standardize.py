@@ -13,6 +13,7 @@ every definition here covers all stereoisomers of a member.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdkit import Chem, rdBase
@@ -181,9 +182,13 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
             if not _has_carbon(work):
                 Chem.SanitizeMol(work)
                 return (_parent(work),)
-            work = _METAL_DISCONNECTOR.Disconnect(work)
+            # Steps that cannot change the structure are skipped: without a metal there is
+            # no metal bond to break, and one fragment is its own largest.
+            if not {atom.GetAtomicNum() for atom in work.GetAtoms()} <= _ORGANIC_ELEMENTS:
+                work = _METAL_DISCONNECTOR.Disconnect(work)
             work = _NORMALIZER.normalize(work)
-            chosen = _UNCHARGER.uncharge(_FRAGMENT_CHOOSER.choose(work))
+            single = len(Chem.GetMolFrags(work)) == 1
+            chosen = _UNCHARGER.uncharge(work if single else _FRAGMENT_CHOOSER.choose(work))
             Chem.SanitizeMol(chosen)
             parents = [_parent(chosen)]
             if every and work.GetNumAtoms() > chosen.GetNumAtoms():
@@ -243,13 +248,20 @@ def _parent(work: Chem.Mol) -> Parent:
     return Parent(mol=Chem.RenumberAtoms(work, order), smiles=smiles)
 
 
-def parent_key(mol: Chem.Mol) -> str:
+def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:
     """The index key of a standardised parent: canonical SMILES without stereo.
 
     Lists are looked up by this key, so every salt, charged form and stereoisomer of a
-    listed substance finds its listing.
+    listed substance finds its listing. ``smiles``, the parent's canonical SMILES
+    (``Parent.smiles``), is the key itself when it shows no stereo (standardisation has
+    cleared isotope labels): written once, not twice.
     """
+    if smiles is not None and not _STEREO.search(smiles):
+        return smiles
     return Chem.MolToSmiles(mol, isomericSmiles=False)
+
+
+_STEREO = re.compile(r"[@/\\]")
 
 
 def _quote(text: str, width: int = 60) -> str:

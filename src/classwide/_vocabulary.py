@@ -1224,23 +1224,37 @@ def root_degree_at_least(kind: str, params: Mapping[str, object]) -> int:
 def root_neighbours(kind: str, params: Mapping[str, object]) -> tuple[str, ...]:
     """What the first atom of any group of ``kind`` has, besides its anchor: one of these.
 
-    "carbon": a carbon neighbour (a C2+ hydrocarbyl's skeleton goes on from its root);
-    "ring": a neighbour in a ring (a benzyl's CH2, a heterocyclylmethyl's CH2); "in_ring":
-    it is itself a ring atom (an aryl, a heterocyclyl). () when nothing is known.
+    "carbon": a carbon neighbour; "hydrocarbon": a carbon neighbour with no ring bond to
+    another element (a C2+ hydrocarbyl's carbons go on from its root, and a ring through
+    another element would make it a heterocycle: a thiophene-2-carbonyl is no C5
+    hydrocarbyl); "chain": such a carbon neighbour that has a carbon neighbour of its own,
+    and "branch": two carbon neighbours (a C3+ hydrocarbyl's third carbon is one bond
+    further or beside the second: an ethyl or an acetyl is no C3 hydrocarbyl);
+    "ring": a neighbour in a ring (a benzyl's CH2, a heterocyclylmethyl's CH2);
+    "ring_beyond": a carbon neighbour with a neighbour in a ring (a heterocyclylethyl's
+    first CH2); "in_ring": it is itself a ring atom (an aryl, a heterocyclyl). () when
+    nothing is known.
 
     >>> root_neighbours("heterocyclylalkyl", {"max_carbons": 2})
-    ('carbon', 'ring')
+    ('ring', 'ring_beyond')
     """
+    if kind == "heterocyclylalkyl":
+        # The chain's carbons carry nothing but the next carbon or the ring.
+        longest = int(str(params.get("max_carbons", 2)))
+        return {1: ("ring",), 2: ("ring", "ring_beyond")}.get(longest, ("carbon", "ring"))
     if kind == "hydrocarbyl_group":
-        return ("carbon",) if int(str(params.get("min_carbons", 1))) >= 2 else ()
+        fewest = int(str(params.get("min_carbons", 1)))
+        if fewest >= 3:
+            return ("chain", "branch")
+        return ("hydrocarbon",) if fewest == 2 else ()
     return _ROOT_NEIGHBOURS.get(kind, ())
 
 
 _ROOT_NEIGHBOURS: dict[str, tuple[str, ...]] = {
     "aryl": ("in_ring",),
     "heterocyclyl": ("in_ring",),
+    "monocycle": ("in_ring",),  # bonded through one of the ring's own atoms
     "benzyl": ("ring",),
-    "heterocyclylalkyl": ("carbon", "ring"),  # ...ethyl: a carbon; ...methyl: the ring
 }
 
 
@@ -1248,7 +1262,8 @@ def root_degree_at_most(kind: str, params: Mapping[str, object]) -> int | None:
     """The most heavy neighbours of the root of any group of ``kind`` with ``params``.
 
     None: no bound. An unsubstituted one-carbon hydrocarbyl is a methyl, whose carbon has
-    the anchor alone.
+    the anchor alone; the chain of a heterocyclylmethyl or -ethyl carries nothing but the
+    next carbon or the ring, so its first carbon has two.
 
     >>> root_degree_at_most("hydrocarbyl_group", {"min_carbons": 1, "max_carbons": 1})
     1
@@ -1259,6 +1274,8 @@ def root_degree_at_most(kind: str, params: Mapping[str, object]) -> int | None:
         most = params.get("max_carbons")
         if most is not None and int(str(most)) <= 1:
             return 1
+    if kind == "heterocyclylalkyl":
+        return 2
     return None
 
 
@@ -1297,6 +1314,50 @@ def _fragment_smiles(
     mol: Chem.Mol, atoms: frozenset[int], attachments: list[tuple[int, int]]
 ) -> str:
     """Canonical SMILES of ``atoms`` with a ``*`` for each (inside, outside) attachment bond."""
+    written = _written_in_place(mol, atoms, attachments)
+    if written is not None:
+        return canonical_fragment(written)
+    return _fragment_smiles_rebuilt(mol, atoms, attachments)
+
+
+def _written_in_place(
+    mol: Chem.Mol, atoms: frozenset[int], attachments: list[tuple[int, int]]
+) -> str | None:
+    """The fragment written from the molecule itself, each outside atom shown as ``*``.
+
+    Only where that is the same structure as the rebuilt fragment: every bond leaving
+    ``atoms`` is an attachment, to an outside atom of its own. Otherwise None.
+    """
+    outside_of: dict[int, int] = {}
+    for inside, outside in attachments:
+        if outside in atoms or outside in outside_of:
+            return None
+        outside_of[outside] = inside
+    symbols = [""] * mol.GetNumAtoms()
+    for i in atoms:
+        atom = mol.GetAtomWithIdx(i)
+        for neighbour in atom.GetNeighbors():
+            j = neighbour.GetIdx()
+            if j not in atoms and outside_of.get(j) != i:
+                return None
+        symbols[i] = atom.GetSmarts(isomericSmiles=False)
+    for outside in outside_of:
+        linked = [n for n in mol.GetAtomWithIdx(outside).GetNeighbors() if n.GetIdx() in atoms]
+        if len(linked) != 1:
+            return None
+        symbols[outside] = "*"
+    return Chem.MolFragmentToSmiles(
+        mol,
+        atomsToUse=sorted(atoms | outside_of.keys()),
+        atomSymbols=symbols,
+        isomericSmiles=False,
+    )
+
+
+def _fragment_smiles_rebuilt(
+    mol: Chem.Mol, atoms: frozenset[int], attachments: list[tuple[int, int]]
+) -> str:
+    """``_fragment_smiles`` of any fragment: rebuilt atom by atom, hydrogens fixed."""
     keep = sorted(atoms)
     rw = Chem.RWMol()
     index = {}

@@ -220,6 +220,23 @@ def run_chunk(job: Job, chunk: Chunk, rules: RuleSet | None = None) -> ChunkResu
         if quick is not None
         else [False] * len(records)
     )
+    if job.fmt == "jsonl":
+        # A settled record goes straight to its line (most of a catalogue): no object.
+        head, middle, tail = _settled_template(job, rules)
+        lines: list[str] = []
+        errors = 0
+        try:
+            for record, found, done in zip(records, resolved, settled, strict=True):
+                if done:
+                    text = record.text or ""
+                    lines.append(head + _json_value(record.id) + middle + _json_string(text) + tail)
+                    continue
+                full = _classify_one(record, found, job, rules)
+                errors += full.error is not None
+                lines.append(serialize(full, "jsonl", job.codes))
+        finally:
+            _ALARM.disarm()
+        return ChunkResult("".join(lines), len(records), errors)
     out: list[Classification] = []
     try:
         for record, found, done in zip(records, resolved, settled, strict=True):
@@ -249,6 +266,18 @@ def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
     """Serialise a record; a prefiltered one through a template (same bytes, less work)."""
     if fmt != "jsonl" or record.decided_by != "prefilter":
         return serialize(record, fmt, codes)
+    head, middle, tail = _template(record, codes)
+    return head + _json_value(record.id) + middle + _json_value(record.input) + tail
+
+
+def _settled_template(job: Job, rules: RuleSet) -> tuple[str, str, str]:
+    """The JSON line of a prefiltered record of ``job``, around its id and input."""
+    sample = InputRecord("", "")
+    return _template(_out_of_scope(sample, job.codes, job.day, rules), job.codes)
+
+
+def _template(record: Classification, codes: tuple[str, ...]) -> tuple[str, str, str]:
+    """A prefiltered record's JSON line, cut where its id and its input go."""
     key = (codes, record.as_of, record.rules_version)
     if key not in _templates:
         marker_id, marker_input = "\u0001ID\u0001", "\u0001INPUT\u0001"
@@ -258,8 +287,7 @@ def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
         middle, tail = rest.split(json.dumps(marker_input), 1)
         _templates.clear()
         _templates[key] = (head, middle, tail)
-    head, middle, tail = _templates[key]
-    return head + _json_value(record.id) + middle + _json_value(record.input) + tail
+    return _templates[key]
 
 
 def _json_value(value: object) -> str:
