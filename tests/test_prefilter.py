@@ -421,6 +421,9 @@ _NEIGHBOURED = {
     "aryl": _WIDEST["aryl"],
     "benzyl": {},
     "monocycle": {},
+    "acyl": {},
+    "amide_acyl": {},
+    "carbamate_acyl": {},
 }
 
 
@@ -448,6 +451,7 @@ def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
                 b.IsInRing() and b.GetOtherAtom(n).GetAtomicNum() != 6 for b in n.GetBonds()
             )
         ]
+        oxo = [n for n in others if n.GetAtomicNum() == 8 and n.GetDegree() == 1]
         held = {
             "carbon": any(n.GetAtomicNum() == 6 for n in others),
             "hydrocarbon": bool(kept),
@@ -456,6 +460,11 @@ def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
                 for n in kept
             ),
             "branch": sum(n.GetAtomicNum() == 6 for n in others) >= 2,
+            "oxo": bool(oxo),
+            "oxo_carbon": bool(oxo) and any(n.GetAtomicNum() == 6 for n in others),
+            "oxo_ether": bool(oxo)
+            and any(n.GetAtomicNum() == 8 and n.GetDegree() > 1 for n in others),
+            "oxo_alone": bool(oxo) and root.GetDegree() == 2,
             "ring_beyond": any(
                 n.GetAtomicNum() == 6
                 and any(m.IsInRing() and m.GetIdx() != root.GetIdx() for m in n.GetNeighbors())
@@ -552,3 +561,25 @@ def test_a_ring_system_another_one_subsumes_leaves_the_gate():
     rings = [n_substituted, any_piperidine, a_4_piperidone, pyridine, any_piperidine]
     assert _widest(rings) == [any_piperidine, pyridine]
     assert _widest([*rings, any_ring]) == [any_ring]
+
+
+def test_a_piperidone_nitrogen_carrying_no_amide_or_carbamate_acyl_is_settled():
+    # US List I: 4-piperidone and its amides and carbamates (and their acetals). The
+    # nitrogen's group is R-C(=O)- with R a carbon or nothing, or R-O-C(=O)-: its first
+    # atom has a lone oxygen and a carbon, or nothing more, or an oxygen bearing a carbon.
+    prefilter = Prefilter(RULES)
+    for member in (
+        "CC(=O)N1CCC(=O)CC1",  # an amide
+        "O=CN1CCC(=O)CC1",  # a formamide
+        "CC(C)(C)OC(=O)N1CCC(=O)CC1",  # a carbamate (Boc)
+        "CCOC(=O)N1CCC2(CC1)OCCO2",  # a carbamate of the ethylene acetal
+        "O=C(c1ccccc1)N1CCC(=O)CC1",  # a benzamide
+    ):
+        assert not prefilter.out_of_scope(member), member
+    for outside in (
+        "CN(C)C(=O)N1CCC(=O)CC1",  # a urea: R is a nitrogen
+        "O=C(Nc1cccc(Cl)c1)N1CCC2(CC1)OCCO2",
+        "Cc1ccccc1-n1c(=O)cc(N2CCC3(CC2)OCCO3)[nH]c1=O",  # an aryl, no acyl at all
+    ):
+        assert prefilter.out_of_scope(outside), outside
+        assert not flagged(outside), outside

@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 import numpy
@@ -82,6 +83,16 @@ _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
 _CATALOGS = 2_000
 _ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _organic(formula: str) -> bool:
+    """Every element of a heavy formula is one the prefilter reads (no metal).
+
+    >>> _organic("C17NO3"), _organic("C2NaO2")
+    (True, False)
+    """
+    return set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS
 
 
 def _element_counts(formula: str) -> dict[str, int]:
@@ -239,6 +250,15 @@ class _Anchor:
             return "$(*~[#6]~[R])"
         if neighbour == "ring":
             return "$(*(~[R])~[R])" if self.in_ring else "$(*~[R])"
+        oxo = "[#8;D1]"
+        if neighbour == "oxo":
+            return f"$(*~{oxo})"
+        if neighbour == "oxo_carbon":
+            return f"$(*(~{oxo})(~[#6])~[#6])" if self.carbon else f"$(*(~{oxo})~[#6])"
+        if neighbour == "oxo_ether":
+            return f"$(*(~{oxo})~[#8;!D1])"
+        if neighbour == "oxo_alone":
+            return f"d2&$(*~{oxo})"
         raise ValueError(f"no SMARTS test for the neighbour fact {neighbour!r}")
 
 
@@ -867,7 +887,7 @@ class Prefilter:
         for fragment in fragments:
             formula = heavy_formula(fragment)
             formulas.append(formula)
-            if not set(_SYMBOL.findall(formula)) <= _ORGANIC_SYMBOLS:
+            if not _organic(formula):
                 return False
             for size, graph in self.signatures.get(formula, ()):
                 if fragment.GetNumHeavyAtoms() == size and fragment.HasSubstructMatch(graph):

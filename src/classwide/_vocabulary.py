@@ -1232,8 +1232,10 @@ def root_neighbours(kind: str, params: Mapping[str, object]) -> tuple[str, ...]:
     further or beside the second: an ethyl or an acetyl is no C3 hydrocarbyl);
     "ring": a neighbour in a ring (a benzyl's CH2, a heterocyclylmethyl's CH2);
     "ring_beyond": a carbon neighbour with a neighbour in a ring (a heterocyclylethyl's
-    first CH2); "in_ring": it is itself a ring atom (an aryl, a heterocyclyl). () when
-    nothing is known.
+    first CH2); "oxo": an oxygen with no other neighbour (an acyl's carbonyl), and with it
+    a carbon ("oxo_carbon"), an oxygen that has another neighbour ("oxo_ether") or
+    nothing else ("oxo_alone": a formyl); "in_ring": it is itself a ring atom (an aryl, a
+    heterocyclyl). () when nothing is known.
 
     >>> root_neighbours("heterocyclylalkyl", {"max_carbons": 2})
     ('ring', 'ring_beyond')
@@ -1254,6 +1256,11 @@ _ROOT_NEIGHBOURS: dict[str, tuple[str, ...]] = {
     "aryl": ("in_ring",),
     "heterocyclyl": ("in_ring",),
     "monocycle": ("in_ring",),  # bonded through one of the ring's own atoms
+    # R-C(=O)-: the carbonyl oxygen has no other neighbour; R is a carbon (or, in a
+    # formyl, nothing) for an amide, an oxygen bearing a carbon for a carbamate.
+    "acyl": ("oxo",),
+    "amide_acyl": ("oxo_carbon", "oxo_alone"),
+    "carbamate_acyl": ("oxo_ether",),
     "benzyl": ("ring",),
 }
 
