@@ -146,15 +146,41 @@ def test_writers_write_one_entry_per_record(tmp_path, fmt):
 
 @pytest.mark.parametrize("ident", ['a"b\\c', "ü\u2028\n\t\x01", "😀", 7])
 def test_a_prefiltered_record_is_written_as_the_full_serialiser_writes_it(ident):
-    # Prefiltered records go through a template (most records of a catalogue): the same
-    # bytes as the full serialiser, for any id, also a number given through the API.
-    from classwide._rules import default_rules
-    from classwide.batch import _out_of_scope, _serialize
+    # A chunk's settled records are written from a template (most records of a
+    # catalogue): the same bytes as serialising their records, for any id (also a number
+    # given through the API) and any input text, in input order beside full-path records.
+    from classwide.batch import Job, run_chunk
     from classwide.io import InputRecord, serialize
 
-    codes = ("CN", "US")
-    record = _out_of_scope(
-        InputRecord(ident, 'C"CO\\'), codes, dt.date(2026, 1, 1), default_rules()
-    )
-    assert record.decided_by == "prefilter"
-    assert _serialize(record, "jsonl", codes) == serialize(record, "jsonl", codes)
+    job = Job(("CN", "US"), dt.date(2026, 1, 1), fmt="jsonl")
+    records = [
+        InputRecord(ident, "CC(=O)Nc1ccc(O)cc1"),  # settled by the prefilter
+        InputRecord("fentanyl", "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"),
+        InputRecord(ident, 'C"CO\\'),  # unreadable: the full path reports it
+        InputRecord(ident, "OCC\u00e9"),
+    ]
+    written = run_chunk(job, records)
+    objects = run_chunk(Job(job.codes, job.day), records).objects
+    assert [o.decided_by for o in objects][:2] == ["prefilter", "full"]
+    assert written.text == "".join(serialize(o, "jsonl", job.codes) for o in objects)
+    assert written.records == 4 and written.errors == sum(o.error is not None for o in objects)
+
+
+@pytest.mark.parametrize("dedicated", [False, True])
+def test_only_a_dedicated_process_freezes_its_rule_set(monkeypatch, dedicated):
+    """A worker or the CLI keeps its rule set out of the garbage collector's walks; a
+    program that calls the API keeps its collector as it was."""
+    import gc
+
+    import classwide.batch as batch
+    from classwide.batch import Job, run_chunk
+    from classwide.io import InputRecord
+
+    monkeypatch.setattr(batch, "_dedicated", dedicated)
+    monkeypatch.setattr(batch, "_process_cache", {})
+    gc.unfreeze()
+    try:
+        run_chunk(Job(("US",), dt.date(2026, 1, 1)), [InputRecord("1", "CCO")])
+        assert (gc.get_freeze_count() > 0) == dedicated
+    finally:
+        gc.unfreeze()

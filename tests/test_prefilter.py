@@ -430,6 +430,7 @@ _NEIGHBOURED = {
 @pytest.mark.parametrize("kind", sorted(_NEIGHBOURED))
 def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
     """The prefilter asks for it (a pentyl's CH2 has a carbon beside the ring nitrogen)."""
+    from classwide._prefilter import _Anchor, neighbour_holds
     from classwide._vocabulary import VOCABULARY
 
     params = _NEIGHBOURED[kind]
@@ -441,40 +442,28 @@ def test_a_kinds_first_atom_has_what_the_kind_says_besides_its_anchor(kind):
         if not VOCABULARY[kind].test(mol, group, **params):
             continue
         fitting += 1
-        root = mol.GetAtomWithIdx(group.root)
-        others = [n for n in root.GetNeighbors() if n.GetIdx() != group.anchor]
-        kept = [
-            n
-            for n in others
-            if n.GetAtomicNum() == 6
-            and not any(
-                b.IsInRing() and b.GetOtherAtom(n).GetAtomicNum() != 6 for b in n.GetBonds()
-            )
-        ]
-        oxo = [n for n in others if n.GetAtomicNum() == 8 and n.GetDegree() == 1]
-        held = {
-            "carbon": any(n.GetAtomicNum() == 6 for n in others),
-            "hydrocarbon": bool(kept),
-            "chain": any(
-                any(m.GetAtomicNum() == 6 and m.GetIdx() != root.GetIdx() for m in n.GetNeighbors())
-                for n in kept
-            ),
-            "branch": sum(n.GetAtomicNum() == 6 for n in others) >= 2,
-            "oxo": bool(oxo),
-            "oxo_carbon": bool(oxo) and any(n.GetAtomicNum() == 6 for n in others),
-            "oxo_ether": bool(oxo)
-            and any(n.GetAtomicNum() == 8 and n.GetDegree() > 1 for n in others),
-            "oxo_alone": bool(oxo) and root.GetDegree() == 2,
-            "ring_beyond": any(
-                n.GetAtomicNum() == 6
-                and any(m.IsInRing() and m.GetIdx() != root.GetIdx() for m in n.GetNeighbors())
-                for n in others
-            ),
-            "ring": any(n.IsInRing() for n in others),
-            "in_ring": root.IsInRing(),
-        }
-        assert any(held[fact] for fact in facts), (kind, smiles)
+        # The prefilter's own SMARTS, with what is true of this group's anchor.
+        anchor = mol.GetAtomWithIdx(group.anchor)
+        known = _Anchor(carbon=anchor.GetAtomicNum() == 6, in_ring=anchor.IsInRing())
+        assert any(neighbour_holds(mol, group.root, known, fact) for fact in facts), (
+            kind,
+            smiles,
+        )
     assert fitting, f"no named group is a {kind}: the tables are not tested"
+
+
+def test_every_neighbour_word_of_the_vocabulary_has_a_smarts_test():
+    """A word without a test would raise when the prefilter is built, not settle wrongly."""
+    from classwide._prefilter import _NEIGHBOUR_TESTS
+    from classwide._vocabulary import VOCABULARY
+
+    words = {
+        fact
+        for kind in VOCABULARY
+        for params in ({}, *_NEIGHBOURED.values(), *_WIDEST.values())
+        for fact in root_neighbours(kind, params)
+    }
+    assert words and words <= set(_NEIGHBOUR_TESTS), words - set(_NEIGHBOUR_TESTS)
 
 
 def test_an_n1_chain_that_is_no_hydrocarbyl_or_heterocyclyl_is_settled():

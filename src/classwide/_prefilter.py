@@ -235,31 +235,36 @@ class _Anchor:
         test asks for one neighbour only: weaker, never wrong. "R" needs ring
         information, which the prefilter finds before it asks these patterns.
         """
-        if neighbour == "in_ring":
-            return "R"
-        if neighbour == "carbon":
-            return "$(*(~[#6])~[#6])" if self.carbon else "$(*~[#6])"
-        kept = "[#6;!$(*@[!#6])]"  # "@": a ring bond
-        if neighbour == "hydrocarbon":
-            return f"$(*(~[#6])~{kept})" if self.carbon else f"$(*~{kept})"
-        if neighbour == "chain":
-            return f"$(*~{kept}~[#6])"
-        if neighbour == "branch":
-            return "$(*(~[#6])(~[#6])~[#6])" if self.carbon else "$(*(~[#6])~[#6])"
-        if neighbour == "ring_beyond":
-            return "$(*~[#6]~[R])"
-        if neighbour == "ring":
-            return "$(*(~[R])~[R])" if self.in_ring else "$(*~[R])"
-        oxo = "[#8;D1]"
-        if neighbour == "oxo":
-            return f"$(*~{oxo})"
-        if neighbour == "oxo_carbon":
-            return f"$(*(~{oxo})(~[#6])~[#6])" if self.carbon else f"$(*(~{oxo})~[#6])"
-        if neighbour == "oxo_ether":
-            return f"$(*(~{oxo})~[#8;!D1])"
-        if neighbour == "oxo_alone":
-            return f"d2&$(*~{oxo})"
-        raise ValueError(f"no SMARTS test for the neighbour fact {neighbour!r}")
+        if neighbour not in _NEIGHBOUR_TESTS:
+            raise ValueError(f"no SMARTS test for the neighbour fact {neighbour!r}")
+        certain, when_certain, otherwise = _NEIGHBOUR_TESTS[neighbour]
+        return when_certain if getattr(self, certain) else otherwise
+
+
+# Each word of ``_vocabulary.root_neighbours`` as SMARTS on the group's first atom: the
+# anchor fact it depends on, the test when the anchor certainly has it (so that the
+# anchor itself is counted), and the test otherwise. "@" is a ring bond.
+_KEPT = "[#6;!$(*@[!#6])]"  # a carbon in no ring with another element
+_OXO = "[#8;D1]"  # a carbonyl oxygen, however the bond is written
+_NEIGHBOUR_TESTS: dict[str, tuple[str, str, str]] = {
+    "in_ring": ("in_ring", "R", "R"),
+    "carbon": ("carbon", "$(*(~[#6])~[#6])", "$(*~[#6])"),
+    "hydrocarbon": ("carbon", f"$(*(~[#6])~{_KEPT})", f"$(*~{_KEPT})"),
+    "chain": ("carbon", f"$(*~{_KEPT}~[#6])", f"$(*~{_KEPT}~[#6])"),
+    "branch": ("carbon", "$(*(~[#6])(~[#6])~[#6])", "$(*(~[#6])~[#6])"),
+    "ring": ("in_ring", "$(*(~[R])~[R])", "$(*~[R])"),
+    "ring_beyond": ("carbon", "$(*~[#6]~[R])", "$(*~[#6]~[R])"),
+    "oxo": ("carbon", f"$(*~{_OXO})", f"$(*~{_OXO})"),
+    "oxo_carbon": ("carbon", f"$(*(~{_OXO})(~[#6])~[#6])", f"$(*(~{_OXO})~[#6])"),
+    "oxo_ether": ("carbon", f"$(*(~{_OXO})~[#8;!D1])", f"$(*(~{_OXO})~[#8;!D1])"),
+    "oxo_alone": ("carbon", f"d2&$(*~{_OXO})", f"d2&$(*~{_OXO})"),
+}
+
+
+def neighbour_holds(mol: Chem.Mol, atom: int, anchor: _Anchor, neighbour: str) -> bool:
+    """The prefilter's test of ``neighbour`` passes at ``atom`` of a (sanitised) molecule."""
+    query = Chem.MolFromSmarts(f"[{anchor.besides(neighbour)}]")
+    return any(match[0] == atom for match in mol.GetSubstructMatches(query, maxMatches=10_000))
 
 
 @dataclass(frozen=True)
@@ -364,27 +369,13 @@ def _reference_root(reference: str, exact: bool) -> _Root:
     if len(dummies) != 1 or dummies[0].GetDegree() != 1:
         return _Root.of(None, 1)
     atom = dummies[0].GetNeighbors()[0]
-    others = [n for n in atom.GetNeighbors() if n.GetIdx() != dummies[0].GetIdx()]
     facts: tuple[str, ...] = ()
-    carbons = [n for n in others if n.GetAtomicNum() == 6]
-    kept = [
-        n
-        for n in carbons
-        if not any(b.IsInRing() and b.GetOtherAtom(n).GetAtomicNum() != 6 for b in n.GetBonds())
-    ]
-    if exact and atom.IsInRing():
-        facts = ("in_ring",)
-    elif exact and any(
-        any(m.GetAtomicNum() == 6 and m.GetIdx() != atom.GetIdx() for m in n.GetNeighbors())
-        for n in kept
-    ):
-        facts = ("chain",)
-    elif exact and kept:
-        facts = ("hydrocarbon",)
-    elif exact and carbons:
-        facts = ("carbon",)
-    elif exact and any(n.IsInRing() for n in others):
-        facts = ("ring",)
+    if exact:
+        # The reference's own group, asked with the prefilter's own tests; the star it
+        # hangs off is no carbon and in no ring, so only the group's atoms answer.
+        nowhere = _Anchor(carbon=False, in_ring=False)
+        order = ("in_ring", "chain", "hydrocarbon", "carbon", "ring")
+        facts = next(((f,) for f in order if neighbour_holds(mol, atom.GetIdx(), nowhere, f)), ())
     return _Root.of(frozenset({atom.GetAtomicNum()}), atom.GetDegree(), None, facts)
 
 

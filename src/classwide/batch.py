@@ -98,6 +98,19 @@ class RecordTimeout(BaseException):
 
 
 _process_cache: dict[tuple, tuple[RuleSet, Prefilter | None]] = {}
+_dedicated = False
+
+
+def dedicate_process() -> None:
+    """Declare this process a screening process (a worker, the CLI), not a user's program.
+
+    Such a process freezes its rule set out of the cyclic garbage collector once loaded
+    (``gc.freeze``): the collector need not walk it again and again, about a tenth of a
+    catalogue screen's time, and in a forked worker walking it also copies its pages. A
+    program that only calls the API keeps its collector as it was.
+    """
+    global _dedicated
+    _dedicated = True
 
 
 def _rules_and_prefilter(
@@ -106,17 +119,15 @@ def _rules_and_prefilter(
     """Rules and prefilter for a job, compiled once per process (never pickled)."""
     key = (job.rule_texts, job.prefilter, id(rules))
     if key not in _process_cache:
-        if _process_cache:
+        if _process_cache and _dedicated:
             gc.unfreeze()  # the rule set held until now may be collected
         _process_cache.clear()
         if rules is None:
             rules = rules_with(texts=job.rule_texts)
         prefilter = Prefilter.for_rules(rules, job.limits) if job.prefilter else None
         _process_cache[key] = (rules, prefilter)
-        # The rule set lives as long as it is cached here: the cyclic garbage collector
-        # need not walk its objects again and again (about a tenth of a catalogue
-        # screen's time; in a forked worker, walking them also copies their pages).
-        gc.freeze()
+        if _dedicated:
+            gc.freeze()  # see dedicate_process
     return _process_cache[key]
 
 
@@ -186,7 +197,7 @@ class ChunkResult:
         errors = sum(record.error is not None for record in records)
         if job.fmt is None:
             return cls("", len(records), errors, tuple(records))
-        text = "".join(_serialize(record, job.fmt, job.codes) for record in records)
+        text = "".join(serialize(record, job.fmt, job.codes) for record in records)
         return cls(text, len(records), errors)
 
     @classmethod
@@ -227,32 +238,25 @@ def run_chunk(job: Job, chunk: Chunk, rules: RuleSet | None = None) -> ChunkResu
         if quick is not None
         else [False] * len(records)
     )
-    if job.fmt == "jsonl":
-        # A settled record goes straight to its line (most of a catalogue): no object.
-        head, middle, tail = _settled_template(job, rules)
-        lines: list[str] = []
-        errors = 0
-        try:
-            for record, found, done in zip(records, resolved, settled, strict=True):
-                if done:
-                    text = record.text or ""
-                    lines.append(head + _json_value(record.id) + middle + _json_string(text) + tail)
-                    continue
-                full = _classify_one(record, found, job, rules)
-                errors += full.error is not None
-                lines.append(serialize(full, "jsonl", job.codes))
-        finally:
-            _ALARM.disarm()
-        return ChunkResult("".join(lines), len(records), errors)
-    out: list[Classification] = []
+    full: list[Classification | None] = []  # None: settled by the prefilter
     try:
         for record, found, done in zip(records, resolved, settled, strict=True):
-            if done:
-                out.append(_out_of_scope(record, job.codes, job.day, rules))
-                continue
-            out.append(_classify_one(record, found, job, rules))
+            full.append(None if done else _classify_one(record, found, job, rules))
     finally:
         _ALARM.disarm()
+    if job.fmt == "jsonl":
+        # A settled record (most of a catalogue) goes straight to its line: no object.
+        template = _settled_template(job, rules)
+        text = "".join(
+            _settled_line(template, record) if c is None else serialize(c, "jsonl", job.codes)
+            for record, c in zip(records, full, strict=True)
+        )
+        errors = sum(c is not None and c.error is not None for c in full)
+        return ChunkResult(text, len(records), errors)
+    out = [
+        _out_of_scope(record, job.codes, job.day, rules) if c is None else c
+        for record, c in zip(records, full, strict=True)
+    ]
     return ChunkResult.of(job, out)
 
 
@@ -269,32 +273,25 @@ _templates: dict[tuple, tuple[str, str, str]] = {}
 _json_string = json.encoder.encode_basestring
 
 
-def _serialize(record: Classification, fmt: str, codes: tuple[str, ...]) -> str:
-    """Serialise a record; a prefiltered one through a template (same bytes, less work)."""
-    if fmt != "jsonl" or record.decided_by != "prefilter":
-        return serialize(record, fmt, codes)
-    head, middle, tail = _template(record, codes)
-    return head + _json_value(record.id) + middle + _json_value(record.input) + tail
-
-
 def _settled_template(job: Job, rules: RuleSet) -> tuple[str, str, str]:
-    """The JSON line of a prefiltered record of ``job``, around its id and input."""
-    sample = InputRecord("", "")
-    return _template(_out_of_scope(sample, job.codes, job.day, rules), job.codes)
-
-
-def _template(record: Classification, codes: tuple[str, ...]) -> tuple[str, str, str]:
-    """A prefiltered record's JSON line, cut where its id and its input go."""
-    key = (codes, record.as_of, record.rules_version)
+    """The JSON line of a prefiltered record of ``job``, cut where its id and input go."""
+    record = _out_of_scope(InputRecord("", ""), job.codes, job.day, rules)
+    key = (job.codes, record.as_of, record.rules_version)
     if key not in _templates:
         marker_id, marker_input = "\u0001ID\u0001", "\u0001INPUT\u0001"
         sample = replace(record, id=marker_id, input=marker_input)
-        text = serialize(sample, "jsonl", codes)
+        text = serialize(sample, "jsonl", job.codes)
         head, rest = text.split(json.dumps(marker_id), 1)
         middle, tail = rest.split(json.dumps(marker_input), 1)
         _templates.clear()
         _templates[key] = (head, middle, tail)
     return _templates[key]
+
+
+def _settled_line(template: tuple[str, str, str], record: InputRecord) -> str:
+    """A prefiltered record's JSON line: the same bytes as the full serialiser's."""
+    head, middle, tail = template
+    return head + _json_value(record.id) + middle + _json_string(record.text or "") + tail
 
 
 def _json_value(value: object) -> str:
@@ -630,7 +627,9 @@ class _Pool:
 
     def _start(self) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        self.executor = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
+        self.executor = ProcessPoolExecutor(
+            self.workers, mp_context=mp.get_context(method), initializer=dedicate_process
+        )
 
     def submit(self, chunk: Chunk) -> Future[ChunkResult]:
         return self.executor.submit(run_chunk, self.job, chunk)
@@ -696,6 +695,7 @@ __all__ = [
     "ChunkResult",
     "Job",
     "RecordTimeout",
+    "dedicate_process",
     "error_record",
     "resolve_workers",
     "rules_with",

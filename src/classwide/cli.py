@@ -38,7 +38,7 @@ from classwide._findings import Classification, Status
 from classwide._rules import RuleSet
 from classwide._schema import json_schema_text
 from classwide._vocabulary import KINDS
-from classwide.batch import resolve_workers, rules_with, screen_chunks
+from classwide.batch import dedicate_process, resolve_workers, rules_with, screen_chunks
 from classwide.checks import run_rule_examples
 from classwide.errors import EXIT_OK, EXIT_STRICT_FAILED, EXIT_USAGE, ClasswideError, exit_code_for
 from classwide.io import (
@@ -324,6 +324,7 @@ def _screen(
             (130) and on SIGTERM (143).
         OSError: when the output cannot be written (BrokenPipeError: its reader left).
     """
+    dedicate_process()  # the command owns its process (see batch.dedicate_process)
     done = completed_records(str(output), fmt) if resume and output else 0
     table = fmt == "table"
     errors = written = 0
