@@ -572,3 +572,64 @@ def test_a_piperidone_nitrogen_carrying_no_amide_or_carbamate_acyl_is_settled():
     ):
         assert prefilter.out_of_scope(outside), outside
         assert not flagged(outside), outside
+
+
+def _unsanitised(smiles: str) -> list[Chem.Mol]:
+    """The fragments of a record as the prefilter reads it (unsanitised, no H atoms)."""
+    params = Chem.SmilesParserParams()
+    params.sanitize = False
+    mol = Chem.MolFromSmiles(smiles, params)
+    mol.UpdatePropertyCache(strict=False)
+    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+    for fragment in fragments:
+        fragment.UpdatePropertyCache(strict=False)
+    return list(fragments)
+
+
+def test_a_gate_or_pattern_left_out_by_the_formula_could_not_have_matched():
+    """The searches a fragment's heavy formula and rings leave out (``_plan``) all fail."""
+    from classwide._prefilter import heavy_formula
+
+    gates = PREFILTER._gate_queries[: len(PREFILTER._front_of)]
+    ungated = PREFILTER._ungated_queries[False]
+    left_out = matched = 0
+    for smiles in KNOWN:
+        for variant in _variants(smiles)[:5]:
+            for fragment in _unsanitised(variant):
+                rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
+                plan = PREFILTER._plan(heavy_formula(fragment), rings)
+                for found, queries in ((plan.gates, gates), (plan.ungated, ungated)):
+                    for n, query in enumerate(queries):
+                        if n not in found:
+                            left_out += 1
+                            assert not fragment.HasSubstructMatch(query), (variant, n)
+                        elif fragment.HasSubstructMatch(query):
+                            matched += 1
+    assert left_out > 1000 and matched > 100
+
+
+def test_a_front_is_held_by_every_gate_behind_it():
+    from classwide._prefilter import _FRONTS, _subsumes
+
+    azole = _FRONTS[0]
+    benzimidazole = (
+        "[#7&d3]1~[#6&X3&d3]~[#7&d2]~[#6&X3&d3]2~[#6&X3]~[#6&X3]~[#6&X3]~[#6&X3]~[#6&X3&d3]~1~2"
+    )
+    pyrrole_ring = "[#7&d3]1~[d2]~[#6&X3&d3]~[#6&X3;d2,d3]~[#6&X3;d2,d3]~1"
+    piperidine = "[#7;d2,d3]1~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    assert _subsumes(azole, benzimidazole, same_graph=False)
+    assert _subsumes(azole, pyrrole_ring, same_graph=False)
+    assert not _subsumes(azole, benzimidazole)  # not the same graph
+    assert not _subsumes(azole, piperidine, same_graph=False)
+    # On the known structures: wherever a gate behind a front matches, the front does.
+    queries = PREFILTER._gate_queries
+    fronted = [(n, f) for n, f in enumerate(PREFILTER._front_of) if f is not None]
+    assert len(fronted) >= 2
+    hits = 0
+    for smiles in KNOWN:
+        for fragment in _unsanitised(smiles):
+            for gate, front in fronted:
+                if fragment.HasSubstructMatch(queries[gate]):
+                    hits += 1
+                    assert fragment.HasSubstructMatch(queries[front]), smiles
+    assert hits > 50

@@ -2,7 +2,7 @@
 
 Most catalogue compounds are nowhere near a fentanyl. Before the full standardise-and-decide
 path, a SMILES record is read without sanitisation (a fraction of RDKit's full parse) and
-tested against two necessary conditions, both computed from the loaded rule files:
+tested against necessary conditions, all computed from the loaded rule files:
 
 * **Scaffolds.** A class or family match needs the scaffold's core in the parent, and the
   parent is one fragment of the input. Each core is made *generic*: elements only, any
@@ -15,13 +15,19 @@ tested against two necessary conditions, both computed from the loaded rule file
   pattern matches every member, in kekulé or aromatic form, as a salt or charged. One bond
   keeps its order: a carbonyl on a carbon that must be written non-aromatic is written
   C=O, or its oxygen is charged (``_carbonyls``). The ring through each core's nitrogen
-  (the piperidine, the imidazole) is asked first, on its own.
+  (the piperidine, the imidazole) is asked first, on its own (a *gate*), and only the
+  patterns behind the gates that matched are asked next. Gates that share a small ring
+  (the azole ring of indoles, indazoles and benzimidazoles) stand behind it, asked once.
+* **Formula.** Each gate, pattern and listed parent needs some atoms of each element and
+  some rings: a fragment whose heavy formula and ring count fall short is not searched
+  for it (``_plan``, one look-up per formula).
 * **Lists.** A listing matches when the parent equals a listed substance. The parent is one
   fragment of the input with its heavy atoms unchanged by standardisation (only hydrogens,
   charges and bonds to metals change), so a record none of whose fragments has the heavy
-  formula of a listed substance cannot be listed. Records with a metal are not judged here.
+  formula, heavy-atom count, bond count and graph of a listed substance cannot be listed.
+  Records with a metal are not judged here.
 
-A record that passes either condition, or that this quick reading cannot settle (a syntax
+A record that passes any condition, or that this quick reading cannot settle (a syntax
 or valence error, a metal, a dummy atom), goes to the full path. The
 prefilter never decides that a record is controlled: it proves that no rule matches it,
 applying or not, and that no named reading would make one match. Near-miss diagnostics
@@ -82,7 +88,14 @@ _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
 _ELEMENTS = ("C", "N", "O", "S", "P", "F", "Cl", "Br", "I", "B", "Si", "Se")
 _CACHE_SIZE = 20_000
 _CATALOGS = 2_000
-_ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2;!R](~[#6])~[#6]")
+# An oxygen between two carbons. No ring test: the record's rings are not found before this
+# test, and finding them (about 7 us) costs more than the searches a ring test would save.
+_ESTER_OR_ETHER_OXYGEN = Chem.MolFromSmarts("[#8;D2](~[#6])~[#6]")
+# Small patterns asked before the gates that hold them, so that those gates are asked only
+# of the records that hold one (``_fronts``): a five-membered ring with a nitrogen of three
+# heavy neighbours and two neighbouring sp2 carbons, the azole ring of the indoles,
+# indazoles, benzimidazoles and carbazoles (about one MOSES record in six has one).
+_FRONTS = ("[#7&d3]1~*~*~[#6&X3]~[#6&X3]~1",)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -142,9 +155,9 @@ def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
     """The heavy-atom graph every ester or ether of ``parent`` holds, as a query.
 
     Elements and connectivity only (any bond: the record is read unsanitised, in kekulé or
-    aromatic form), each atom in a ring or not as in the parent (an ester or ether makes
-    no ring through the parent's atoms), and each keeping its heavy degree, except an
-    oxygen bearing a hydrogen, which may carry the ester's or ether's carbon.
+    aromatic form), each atom keeping its heavy degree, except an oxygen bearing a
+    hydrogen, which may carry the ester's or ether's carbon. No ring test: asked before
+    the record's rings are found (see ``_ESTER_OR_ETHER_OXYGEN``).
     """
     query = Chem.RWMol()
     for atom in parent.GetAtoms():
@@ -154,13 +167,32 @@ def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
             if atom.GetTotalNumHs() and atom.GetAtomicNum() == 8
             else f"D{degree}"
         )
-        ring = "R" if atom.IsInRing() else "!R"
-        query.AddAtom(Chem.AtomFromSmarts(f"[#{atom.GetAtomicNum()};{ring};{degrees}]"))
+        query.AddAtom(Chem.AtomFromSmarts(f"[#{atom.GetAtomicNum()};{degrees}]"))
     for bond in parent.GetBonds():
         query.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
         index = query.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx()
         query.ReplaceBond(index, Chem.BondFromSmarts("~"))
     return Chem.MolFromSmarts(Chem.MolToSmarts(query))
+
+
+def _least_content(query: Chem.Mol) -> tuple[int, ...]:
+    """What every match of a generic query holds: element counts (``_ELEMENTS``), rings.
+
+    An atom counts for an element when its tests name that one element; the rings are the
+    query graph's (bonds - atoms + 1 of a connected graph): a structure holding the graph
+    has at least as many.
+
+    >>> _least_content(Chem.MolFromSmarts("[#7;d3]1~[d2]~[#6&X3]~[#6]~[#6]~1"))[:3]
+    (3, 1, 0)
+    """
+    counts = Counter[str]()
+    table = Chem.GetPeriodicTable()
+    for atom in query.GetAtoms():
+        for term in _atom_terms(atom.GetSmarts()) or ():
+            if re.fullmatch(r"#\d+", term):
+                counts[table.GetElementSymbol(int(term[1:]))] += 1
+    rings = query.GetNumBonds() - query.GetNumAtoms() + 1
+    return (*(counts[e] for e in _ELEMENTS), rings)
 
 
 def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
@@ -582,15 +614,17 @@ def _implies(tests: frozenset[str] | None, term: str) -> bool:
     return tests is not None and any(set(test.split(",")) <= allowed for test in tests)
 
 
-def _subsumes(wide: str, narrow: str) -> bool:
+def _subsumes(wide: str, narrow: str, *, same_graph: bool = True) -> bool:
     """Every match of the ring system ``narrow`` is a match of ``wide`` (both generic SMARTS).
 
     True when the two have the same graph and, for some mapping of one onto the other,
     each test of a ``wide`` atom is implied by the tests of its ``narrow`` atom (bonds are
-    all '~'). Then ``wide`` alone gates whatever ``narrow`` gates.
+    all '~'). Then ``wide`` alone gates whatever ``narrow`` gates. With ``same_graph``
+    False, ``wide``'s graph may be part of ``narrow``'s: every match of ``narrow`` holds
+    a match of ``wide``.
     """
     a, b = Chem.MolFromSmarts(wide), Chem.MolFromSmarts(narrow)
-    if a.GetNumAtoms() != b.GetNumAtoms() or a.GetNumBonds() != b.GetNumBonds():
+    if same_graph and (a.GetNumAtoms() != b.GetNumAtoms() or a.GetNumBonds() != b.GetNumBonds()):
         return False
     graph = Chem.RWMol()
     for atom in b.GetAtoms():
@@ -662,6 +696,22 @@ def _aromatic_carbon(atom: Chem.Atom) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _GateOrder:
+    """Gates and fronts to ask first, each front with the gates behind it (else ())."""
+
+    first: tuple[tuple[int, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The searches that a fragment's heavy formula and rings leave worth asking."""
+
+    parents: tuple[int, ...]  # parents whose esters or ethers may have that formula
+    gates: tuple[int, ...]  # gates whose ring systems it may hold (no fronts)
+    ungated: tuple[int, ...]  # patterns without a gate that it may hold
+
+
 class Prefilter:
     """Necessary conditions for any rule of a rule set to say anything about a structure."""
 
@@ -690,17 +740,7 @@ class Prefilter:
         return built
 
     # RDKit's catalogues cannot be pickled: they are built again from the queries.
-    _UNPICKLED = (
-        "scaffold_gate",
-        "scaffolds",
-        "ungated",
-        "scaffolds_fine",
-        "ungated_fine",
-        "_entries",
-        "_catalogs",
-        "_params",
-        "_hydrogens",
-    )
+    _UNPICKLED = ("_entries", "_catalogs", "_plans", "_orders", "_params", "_hydrogens")
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
@@ -710,20 +750,24 @@ class Prefilter:
         self._assemble()
 
     def _assemble(self) -> None:
-        """RDKit catalogues and parser settings, from the queries ``_build`` made."""
-        self.scaffold_gate = _catalog(_entry(n, q) for n, q in enumerate(self._gate_queries))
-        # Every pattern of a kind in one catalogue (one call); each is written from its
-        # busiest nitrogen, the atom the search starts from.
-        self.scaffolds = _catalog(_entry(n, q) for n, q in enumerate(self._gated_queries[False]))
-        self.ungated = _catalog(_entry(n, q) for n, q in enumerate(self._ungated_queries[False]))
-        self.scaffolds_fine = _catalog(
-            _entry(n, q) for n, q in enumerate(self._gated_queries[True])
-        )
+        """RDKit catalogue entries and parser settings, from the queries ``_build`` made."""
+        # Each pattern is written from its busiest nitrogen, the atom the search starts
+        # from; the patterns asked of a record go in one catalogue (one call).
+        self._entries = {
+            "gates": [_entry(n, q) for n, q in enumerate(self._gate_queries)],
+            "scaffolds": [_entry(n, q) for n, q in enumerate(self._gated_queries[False])],
+            "scaffolds_fine": [_entry(n, q) for n, q in enumerate(self._gated_queries[True])],
+            "ungated": [_entry(n, q) for n, q in enumerate(self._ungated_queries[False])],
+            "derivatives": [_entry(n, query) for n, (*_, query) in enumerate(self._parents)],
+        }
         self.ungated_fine = _catalog(
             _entry(n, q) for n, q in enumerate(self._ungated_queries[True])
         )
-        self._entries = [_entry(n, query) for n, (*_, query) in enumerate(self._parents)]
-        self._catalogs: dict[tuple[int, ...], FilterCatalog.FilterCatalog] = {}
+        # Catalogues by the entries they hold, and plans by (heavy formula, rings): bounded,
+        # as a catalogue of records has many formulas.
+        self._catalogs: dict[tuple[str, tuple[int, ...]], FilterCatalog.FilterCatalog] = {}
+        self._plans: dict[tuple[str, int], _Plan] = {}
+        self._orders: dict[tuple[int, ...], _GateOrder] = {}
         self._params = Chem.SmilesParserParams()
         # RDKit's stubs type these attribute setters as taking the params object itself.
         self._params.sanitize = False  # type: ignore[assignment]
@@ -734,6 +778,16 @@ class Prefilter:
         self._hydrogens = Chem.RemoveHsParameters()
         self._hydrogens.removeIsotopes = True  # type: ignore[assignment]
         self._hydrogens.removeDefiningBondStereo = True  # type: ignore[assignment]
+
+    def _catalog(self, kind: str, entries: tuple[int, ...]) -> FilterCatalog.FilterCatalog:
+        """One catalogue of the entries of a kind (``_entries``), built once and kept."""
+        catalog = self._catalogs.get((kind, entries))
+        if catalog is None:
+            if len(self._catalogs) > _CATALOGS:
+                self._catalogs.clear()
+            found = self._entries[kind]
+            catalog = self._catalogs[(kind, entries)] = _catalog(found[n] for n in entries)
+        return catalog
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:
         self.limits = limits
@@ -746,7 +800,8 @@ class Prefilter:
         # has beside the core, and fine ones, which do (recursive SMARTS, which RDKit
         # matches over the whole molecule first: asked only of records the coarse
         # patterns let through, well under 1 % of a catalogue).
-        gated: dict[bool, dict[str, None]] = {False: {}, True: {}}  # ordered, no repeats
+        # Each gated pattern with the ring systems it is gated by (ordered, no repeats).
+        gated: dict[bool, dict[str, dict[str, None]]] = {False: {}, True: {}}
         ungated: dict[bool, dict[str, None]] = {False: {}, True: {}}
         gate_rings: dict[str, None] = {}
         roots = _region_roots(rules)
@@ -770,26 +825,69 @@ class Prefilter:
                     for variant in _with_region_roots(
                         query, scaffold, roots, degrees, neighbours=fine
                     ):
-                        (gated if ring else ungated)[fine].setdefault(_rooted(variant), None)
+                        if ring:
+                            gated[fine].setdefault(_rooted(variant), {})[ring] = None
+                        else:
+                            ungated[fine].setdefault(_rooted(variant), None)
                 if ring:
                     gate_rings.setdefault(ring, None)
         # A ring system that another one subsumes adds nothing to the gate (the fentanyls'
         # N-substituted piperidine is a piperidine of 4-AP's), and each costs a search.
-        self._gate_queries = [Chem.MolFromSmarts(r) for r in _widest(gate_rings)]
+        gates = _widest(gate_rings)
+        # Each gate behind the first front that every match of it holds; a front that
+        # would stand before one gate only saves nothing and is left out. Fronts are
+        # numbered after the gates, in one list of queries.
+        behind: dict[str, list[int]] = {}
+        for n, gate in enumerate(gates):
+            front = next((f for f in _FRONTS if _subsumes(f, gate, same_graph=False)), None)
+            if front is not None:
+                behind.setdefault(front, []).append(n)
+        fronts = [f for f, fronted in behind.items() if len(fronted) > 1]
+        self._front_of: list[int | None] = [None] * len(gates)
+        for m, front in enumerate(fronts, start=len(gates)):
+            for n in behind[front]:
+                self._front_of[n] = m
+        self._gate_queries = [Chem.MolFromSmarts(r) for r in (*gates, *fronts)]
         self._gated_queries = {k: [Chem.MolFromSmarts(p) for p in v] for k, v in gated.items()}
         self._ungated_queries = {k: [Chem.MolFromSmarts(p) for p in v] for k, v in ungated.items()}
+        # A pattern can only match where one of the gates that subsume its ring system
+        # matched: only those patterns are asked (the fentanyls' behind the piperidine).
+        self._pattern_gates = {
+            fine: [
+                frozenset(
+                    n for n, gate in enumerate(gates) for ring in rings if _subsumes(gate, ring)
+                )
+                for rings in patterns.values()
+            ]
+            for fine, patterns in gated.items()
+        }
+        if not all(all(found) for found in self._pattern_gates.values()):
+            raise AssertionError("a scaffold pattern without a gate that subsumes its ring")
+        # What each gate and each ungated pattern needs of a fragment's heavy formula and
+        # rings (``_least_content``): a fragment short of it is not searched for it. A
+        # catalogue record's formula settles about a quarter of these searches.
+        self._gate_needs = numpy.array(
+            [_least_content(q) for q in self._gate_queries], dtype=numpy.int32
+        ).reshape(len(self._gate_queries), len(_ELEMENTS) + 1)
+        self._ungated_needs = numpy.array(
+            [_least_content(q) for q in self._ungated_queries[False]], dtype=numpy.int32
+        ).reshape(len(self._ungated_queries[False]), len(_ELEMENTS) + 1)
         # Listed parents by heavy formula, each as an element-and-connectivity query: the
         # heavy-atom graph is what standardisation leaves alone, so a fragment can only be
         # a listed parent if its graph is that parent's graph.
-        graphs: dict[str, dict[str, int]] = {}
+        graphs: dict[str, dict[str, tuple[int, int]]] = {}
         # A plant or a preparation has no key: it is found by name only.
         keys = {e.substance.key for listed in rules.lists for e in listed.entries}
         for smiles in sorted(k for k in keys if k is not None):
             parent = Chem.MolFromSmiles(smiles)
             same = graphs.setdefault(heavy_formula(parent), {})
-            same.setdefault(_graph_smarts(parent), parent.GetNumHeavyAtoms())
-        self.signatures: dict[str, list[tuple[int, Chem.Mol]]] = {
-            formula: [(size, Chem.MolFromSmarts(text)) for text, size in same.items()]
+            # A fragment with the parent's graph has its heavy atoms and bonds, no more.
+            size = (parent.GetNumHeavyAtoms(), parent.GetNumBonds())
+            same.setdefault(_graph_smarts(parent), size)
+        self.signatures: dict[str, list[tuple[int, int, Chem.Mol]]] = {
+            formula: [
+                (atoms, bonds, Chem.MolFromSmarts(text)) for text, (atoms, bonds) in same.items()
+            ]
             for formula, same in graphs.items()
         }
         # Esters and ethers of a substance whose list covers them (``_derivatives.py``): such
@@ -815,21 +913,19 @@ class Prefilter:
                 rings = parent.GetNumBonds() - parent.GetNumAtoms() + 1
                 counts = _element_counts(heavy_formula(parent))
                 self.derivatives[key] = (counts, rings, parent.GetNumHeavyAtoms(), query)
-        # One row per parent: its element counts, rings and heavy atoms (+1: the derivative
-        # has at least one atom more), compared with a fragment's in one numpy step.
+        # One row per parent: its element counts, rings and heavy atoms, compared with a
+        # fragment's in one numpy step. The ester's or ether's group is bonded to the
+        # oxygen through a carbon: the derivative has at least one carbon more.
         self._parents = list(self.derivatives.values())
         self._needs = numpy.array(
             [
-                [need.get(e, 0) for e in _ELEMENTS] + [rings, heavy + 1]
+                [need.get(e, 0) + (e == "C") for e in _ELEMENTS] + [rings, heavy + 1]
                 for need, rings, heavy, _ in self._parents
             ],
             dtype=numpy.int32,
         ).reshape(len(self._parents), len(_ELEMENTS) + 2)
         # ... and at most MAX_ADDED_ATOMS more heavy atoms than the parent.
         self._largest = numpy.array([p[2] + MAX_ADDED_ATOMS for p in self._parents])
-        # The parents that fit, by (heavy formula, rings): catalogue records repeat formulas;
-        # and the queries of each such set of parents, in one catalogue (``_catalogs``).
-        self._fits: dict[tuple[str, int], tuple[int, ...]] = {}
 
     def out_of_scope(self, smiles: str) -> bool:
         """True when no rule can match the structure; False when the full path must decide."""
@@ -874,29 +970,82 @@ class Prefilter:
                 fragment.UpdatePropertyCache(strict=False)
         else:
             fragments = (mol,)
-        formulas = []
+        plans = []
         for fragment in fragments:
             formula = heavy_formula(fragment)
-            formulas.append(formula)
             if not _organic(formula):
                 return False
-            for size, graph in self.signatures.get(formula, ()):
-                if fragment.GetNumHeavyAtoms() == size and fragment.HasSubstructMatch(graph):
+            for atoms, bonds, graph in self.signatures.get(formula, ()):
+                if (
+                    fragment.GetNumHeavyAtoms() == atoms
+                    and fragment.GetNumBonds() == bonds
+                    and fragment.HasSubstructMatch(graph)
+                ):
                     return False
+            plan = self._plan(formula, fragment.GetNumBonds() - fragment.GetNumAtoms() + 1)
+            # Without an oxygen between two carbons there is no ester or ether. A parent's
+            # graph in the fragment, its hydroxyl oxygens free to carry a carbon more, is
+            # necessary for one (the full path says whether it is one).
+            if plan.parents and fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN):
+                if self._catalog("derivatives", plan.parents).HasMatch(fragment):
+                    return False
+            plans.append(plan)
         # Kekulisation is not checked: it would cost more than the rest of the prefilter
         # (about 25 us a record), and a record that does not kekulise is still settled
         # as out of scope here, while `--full` reports it as an error.
-        if self.derivatives and self._may_derive(fragments, formulas):
-            return False
+        if len(plans) == 1:
+            gates, ungated = plans[0].gates, plans[0].ungated
+        else:
+            gates = tuple(sorted({n for plan in plans for n in plan.gates}))
+            ungated = tuple(sorted({n for plan in plans for n in plan.ungated}))
         # The fine patterns may ask a ring membership: it is found before them.
-        if self.ungated.HasMatch(mol):
+        if ungated and self._catalog("ungated", ungated).HasMatch(mol):
             Chem.FastFindRings(mol)
             if self.ungated_fine.HasMatch(mol):
                 return False
-        if not (self.scaffold_gate.HasMatch(mol) and self.scaffolds.HasMatch(mol)):
+        if not gates:
+            return True
+        # One search a gate or front (a catalogue's matches cost more to read back).
+        order = self._orders.get(gates) or self._order(gates)
+        queries = self._gate_queries
+        matched: list[int] = []
+        for n, behind in order.first:
+            if mol.HasSubstructMatch(queries[n]):
+                if behind:
+                    matched.extend(m for m in behind if mol.HasSubstructMatch(queries[m]))
+                else:
+                    matched.append(n)
+        if not matched:
+            return True
+        if not self._scaffolds(tuple(matched), fine=False).HasMatch(mol):
             return True
         Chem.FastFindRings(mol)
-        return not self.scaffolds_fine.HasMatch(mol)
+        return not self._scaffolds(tuple(matched), fine=True).HasMatch(mol)
+
+    def _order(self, gates: tuple[int, ...]) -> _GateOrder:
+        """How to ask these gates: a front in place of the gates behind it."""
+        first: dict[int, list[int]] = {}
+        for n in gates:
+            front = self._front_of[n]
+            if front is None:
+                first[n] = []
+            else:
+                first.setdefault(front, []).append(n)
+        order = self._orders[gates] = _GateOrder(
+            first=tuple((n, tuple(behind)) for n, behind in sorted(first.items()))
+        )
+        return order
+
+    def _scaffolds(self, gates: tuple[int, ...], *, fine: bool) -> FilterCatalog.FilterCatalog:
+        """The gated patterns (fine or coarse) that can match where ``gates`` matched."""
+        kind = "scaffolds_fine" if fine else "scaffolds"
+        catalog = self._catalogs.get((f"{kind} behind", gates))
+        if catalog is None:
+            found = set(gates)
+            patterns = self._pattern_gates[fine]
+            behind = tuple(n for n, needed in enumerate(patterns) if needed & found)
+            catalog = self._catalogs[(f"{kind} behind", gates)] = self._catalog(kind, behind)
+        return catalog
 
     def _without_hydrogens(self, mol: Chem.Mol) -> Chem.Mol | None:
         """The structure with its hydrogen atoms removed, as the full path removes them.
@@ -911,38 +1060,27 @@ class Prefilter:
             return None
         return bare if bare.GetNumAtoms() == bare.GetNumHeavyAtoms() else None
 
-    def _may_derive(self, fragments: tuple[Chem.Mol, ...], formulas: list[str]) -> bool:
-        """True when a fragment may be an ester or ether of a parent whose list covers it."""
-        for fragment, formula in zip(fragments, formulas, strict=True):
-            rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
-            fits = self._parents_that_fit(formula, rings)
-            if not fits:
-                continue
-            # Ring membership of the unsanitised parse, which the queries test (C++, cheap);
-            # without an acyclic oxygen between two carbons there is no ester or ether.
-            Chem.FastFindRings(fragment)
-            if not fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN):
-                continue
-            catalog = self._catalogs.get(fits)
-            if catalog is None:
-                if len(self._catalogs) > _CATALOGS:
-                    self._catalogs.clear()
-                catalog = self._catalogs[fits] = _catalog(self._entries[i] for i in fits)
-            # A parent's graph in the fragment, its hydroxyl oxygens free to carry a carbon
-            # more: necessary for an ester or ether (the full path says whether it is one).
-            if catalog.HasMatch(fragment):
-                return True
-        return False
-
-    def _parents_that_fit(self, formula: str, rings: int) -> tuple[int, ...]:
-        """The parents whose esters or ethers may have this heavy formula and ring count."""
-        fits = self._fits.get((formula, rings))
-        if fits is None:
-            if len(self._fits) > _CACHE_SIZE:  # bounded: a catalogue has many formulas
-                self._fits.clear()
+    def _plan(self, formula: str, rings: int) -> _Plan:
+        """The searches worth asking of a fragment with this heavy formula and rings."""
+        plan = self._plans.get((formula, rings))
+        if plan is None:
+            if len(self._plans) > _CACHE_SIZE:
+                self._plans.clear()
             counts = _element_counts(formula)
-            row = [counts.get(e, 0) for e in _ELEMENTS] + [rings, sum(counts.values())]
-            found = (self._needs <= numpy.array(row)).all(axis=1) & (self._largest >= row[-1])
-            fits = tuple(int(i) for i in numpy.flatnonzero(found))
-            self._fits[(formula, rings)] = fits
-        return fits
+            row = numpy.array([counts.get(e, 0) for e in _ELEMENTS] + [rings])
+            heavy = sum(counts.values())
+            parents = (self._needs <= numpy.append(row, heavy)).all(axis=1) & (
+                self._largest >= heavy
+            )
+            plan = self._plans[(formula, rings)] = _Plan(
+                parents=tuple(int(n) for n in numpy.flatnonzero(parents)),
+                gates=tuple(
+                    int(n)
+                    for n in numpy.flatnonzero((self._gate_needs <= row).all(1))
+                    if n < len(self._front_of)
+                ),
+                ungated=tuple(
+                    int(n) for n in numpy.flatnonzero((self._ungated_needs <= row).all(1))
+                ),
+            )
+        return plan
