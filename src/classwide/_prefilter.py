@@ -81,7 +81,13 @@ def heavy_formula(mol: Chem.Mol) -> str:
     >>> heavy_formula(Chem.MolFromSmiles("CC[NH+](C)C"))
     'C4N'
     """
-    return _HYDROGEN_AND_CHARGE.sub("", CalcMolFormula(mol))
+    return _without_hydrogen_and_charge(CalcMolFormula(mol))
+
+
+@lru_cache(maxsize=50_000)
+def _without_hydrogen_and_charge(formula: str) -> str:
+    """A formula's heavy part (catalogue records repeat formulas: cached)."""
+    return _HYDROGEN_AND_CHARGE.sub("", formula)
 
 
 _COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
@@ -710,6 +716,11 @@ class _Plan:
     parents: tuple[int, ...]  # parents whose esters or ethers may have that formula
     gates: tuple[int, ...]  # gates whose ring systems it may hold (no fronts)
     ungated: tuple[int, ...]  # patterns without a gate that it may hold
+    # The same, ready to ask: the parents' and the ungated patterns' catalogues (None when
+    # there are none) and the order of the gates.
+    derivatives: FilterCatalog.FilterCatalog | None
+    ungated_catalog: FilterCatalog.FilterCatalog | None
+    order: _GateOrder
 
 
 class Prefilter:
@@ -986,30 +997,30 @@ class Prefilter:
             # Without an oxygen between two carbons there is no ester or ether. A parent's
             # graph in the fragment, its hydroxyl oxygens free to carry a carbon more, is
             # necessary for one (the full path says whether it is one).
-            if plan.parents and fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN):
-                if self._catalog("derivatives", plan.parents).HasMatch(fragment):
-                    return False
+            if (
+                plan.derivatives is not None
+                and fragment.HasSubstructMatch(_ESTER_OR_ETHER_OXYGEN)
+                and plan.derivatives.HasMatch(fragment)
+            ):
+                return False
             plans.append(plan)
         # Kekulisation is not checked: it would cost more than the rest of the prefilter
         # (about 25 us a record), and a record that does not kekulise is still settled
         # as out of scope here, while `--full` reports it as an error.
-        if len(plans) == 1:
-            gates, ungated = plans[0].gates, plans[0].ungated
-        else:
+        if len(plans) > 1:  # a gate or pattern matches within a fragment that may hold it
             gates = tuple(sorted({n for plan in plans for n in plan.gates}))
             ungated = tuple(sorted({n for plan in plans for n in plan.ungated}))
+            plans = [self._planned((), gates, ungated)]
+        plan = plans[0]
         # The fine patterns may ask a ring membership: it is found before them.
-        if ungated and self._catalog("ungated", ungated).HasMatch(mol):
+        if plan.ungated_catalog is not None and plan.ungated_catalog.HasMatch(mol):
             Chem.FastFindRings(mol)
             if self.ungated_fine.HasMatch(mol):
                 return False
-        if not gates:
-            return True
         # One search a gate or front (a catalogue's matches cost more to read back).
-        order = self._orders.get(gates) or self._order(gates)
         queries = self._gate_queries
         matched: list[int] = []
-        for n, behind in order.first:
+        for n, behind in plan.order.first:
             if mol.HasSubstructMatch(queries[n]):
                 if behind:
                     matched.extend(m for m in behind if mol.HasSubstructMatch(queries[m]))
@@ -1021,6 +1032,18 @@ class Prefilter:
             return True
         Chem.FastFindRings(mol)
         return not self._scaffolds(tuple(matched), fine=True).HasMatch(mol)
+
+    def _planned(
+        self, parents: tuple[int, ...], gates: tuple[int, ...], ungated: tuple[int, ...]
+    ) -> _Plan:
+        return _Plan(
+            parents=parents,
+            gates=gates,
+            ungated=ungated,
+            derivatives=self._catalog("derivatives", parents) if parents else None,
+            ungated_catalog=self._catalog("ungated", ungated) if ungated else None,
+            order=self._orders.get(gates) or self._order(gates),
+        )
 
     def _order(self, gates: tuple[int, ...]) -> _GateOrder:
         """How to ask these gates: a front in place of the gates behind it."""
@@ -1072,15 +1095,13 @@ class Prefilter:
             parents = (self._needs <= numpy.append(row, heavy)).all(axis=1) & (
                 self._largest >= heavy
             )
-            plan = self._plans[(formula, rings)] = _Plan(
-                parents=tuple(int(n) for n in numpy.flatnonzero(parents)),
-                gates=tuple(
-                    int(n)
-                    for n in numpy.flatnonzero((self._gate_needs <= row).all(1))
-                    if n < len(self._front_of)
-                ),
-                ungated=tuple(
-                    int(n) for n in numpy.flatnonzero((self._ungated_needs <= row).all(1))
-                ),
-            )
+            found = [
+                tuple(int(n) for n in numpy.flatnonzero(fits))
+                for fits in (
+                    parents,
+                    (self._gate_needs[: len(self._front_of)] <= row).all(1),
+                    (self._ungated_needs <= row).all(1),
+                )
+            ]
+            plan = self._plans[(formula, rings)] = self._planned(*found)
         return plan
