@@ -17,7 +17,13 @@ from rdkit import Chem
 
 from classwide._definitions import Region, Scaffold
 from classwide._limits import Limits
-from classwide._vocabulary import Group, group_smiles, substituent_kinds, substituents_of
+from classwide._vocabulary import (
+    Group,
+    group_smiles,
+    neighbours,
+    substituent_kinds,
+    substituents_of,
+)
 
 
 @dataclass(frozen=True)
@@ -107,12 +113,24 @@ class MolCache:
         self.explained: dict[tuple[object, ...], object] = {}
         # The fit of a scaffold whose core is absent, by scaffold id (its near miss or none).
         self.absent: dict[str, object] = {}
+        # A region's skeleton matched anywhere in the molecule, by query and bound: asked
+        # for every group a region is tried with (the query is kept alive by the key).
+        self._matches: dict[tuple[Chem.Mol, int], tuple[tuple[int, ...], ...]] = {}
 
     def smiles(self, group: Group) -> str:
         """The group's canonical SMILES with ``*`` for the atom it hangs off."""
         if group not in self._smiles:
             self._smiles[group] = group_smiles(self.mol, group)
         return self._smiles[group]
+
+    def matches(self, query: Chem.Mol, most: int) -> tuple[tuple[int, ...], ...]:
+        """Every match of ``query`` (not uniquified), at most ``most`` of them."""
+        key = (query, most)
+        if key not in self._matches:
+            self._matches[key] = self.mol.GetSubstructMatches(
+                query, uniquify=False, maxMatches=most
+            )
+        return self._matches[key]
 
     def kinds(self, group: Group) -> tuple[str, ...]:
         """Every substituent kind that describes the group, in naming order."""
@@ -202,11 +220,12 @@ def _cut(
         frozenset((match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()]))
         for b in scaffold.core.GetBonds()
     }
+    bonded = neighbours(mol)
     extra_bonds = [
-        (a, n.GetIdx())
+        (a, j)
         for a in sorted(core)
-        for n in mol.GetAtomWithIdx(a).GetNeighbors()
-        if a < n.GetIdx() and n.GetIdx() in core and frozenset((a, n.GetIdx())) not in query_bonds
+        for j in bonded[a]
+        if a < j and j in core and frozenset((a, j)) not in query_bonds
     ]
     groups_at: dict[int, list[Group]] = defaultdict(list)
     closures: list[RingClosure] = []
@@ -216,12 +235,7 @@ def _cut(
         if group.anchor != -1:
             groups_at[atom_map[group.anchor]].append(group)
             continue
-        links = sorted(
-            (atom_map[n.GetIdx()], n.GetIdx(), i)
-            for i in group.atoms
-            for n in mol.GetAtomWithIdx(i).GetNeighbors()
-            if n.GetIdx() in core
-        )
+        links = sorted((atom_map[j], j, i) for i in group.atoms for j in bonded[i] if j in core)
         touched = tuple(sorted({m for m, _, _ in links}))
         bridge = next(
             (r for r in bridges if len(links) >= 2 and set(touched) <= set(r.from_atoms)), None

@@ -40,6 +40,7 @@ from classwide._vocabulary import (
     SKELETON_KINDS,
     Group,
     linker_smiles,
+    neighbours,
     replacement_fits,
     skeleton_fits,
     substituent_allowed,
@@ -53,6 +54,12 @@ def _reference_query(reference: str) -> Chem.Mol:
     mol = Chem.MolFromSmiles(reference)
     # The attachment dummy must match the real atom the group hangs off.
     return Chem.MolFromSmarts(Chem.MolToSmarts(mol).replace("[#0]", "*"))
+
+
+@lru_cache(maxsize=256)
+def _map_index(query: Chem.Mol) -> dict[int, int]:
+    """A skeleton query's atom index by map number (read once per query)."""
+    return {a.GetAtomMapNum(): a.GetIdx() for a in query.GetAtoms() if a.GetAtomMapNum()}
 
 
 @dataclass(frozen=True)
@@ -427,11 +434,9 @@ class _Fitter:
     ) -> Iterator[_Outcome]:
         """Keep the region's skeleton; explain slots and every added substituent."""
         within = group.atoms | {group.anchor}
-        map_index = {a.GetAtomMapNum(): a.GetIdx() for a in query.GetAtoms() if a.GetAtomMapNum()}
+        map_index = _map_index(query)
         seen: set[frozenset[int]] = set()
-        matches = self.mol.GetSubstructMatches(
-            query, uniquify=False, maxMatches=self.limits.max_skeleton_matches * 50
-        )
+        matches = self.cache.matches(query, self.limits.max_skeleton_matches * 50)
         tried = 0
         for match in matches:
             if match[0] != group.anchor or match[1] != group.root:
@@ -512,9 +517,9 @@ class _Fitter:
             return
         (slot,) = region.slots
         ring_info = self.mol.GetRingInfo()
+        bonded = neighbours(self.mol)
         for far_end in sorted(group.atoms):
-            for neighbour in self.mol.GetAtomWithIdx(far_end).GetNeighbors():
-                root = neighbour.GetIdx()
+            for root in bonded[far_end]:
                 if root not in group.atoms or root == group.root:
                     continue
                 bond = self.mol.GetBondBetweenAtoms(far_end, root)
@@ -559,21 +564,17 @@ class _Fitter:
     def _bonds_among(self, atoms: Sequence[int]) -> int:
         """How many bonds of the molecule join two of ``atoms``."""
         chosen = set(atoms)
-        return sum(
-            1
-            for i in chosen
-            for n in self.mol.GetAtomWithIdx(i).GetNeighbors()
-            if n.GetIdx() in chosen and i < n.GetIdx()
-        )
+        bonded = neighbours(self.mol)
+        return sum(1 for i in chosen for j in bonded[i] if j in chosen and i < j)
 
     def _side(self, atoms: frozenset[int], start: int, cut_from: int) -> frozenset[int]:
         """The atoms of ``atoms`` reached from ``start`` without crossing back to ``cut_from``."""
         seen = {start}
         frontier = [start]
+        bonded = neighbours(self.mol)
         while frontier:
             i = frontier.pop()
-            for n in self.mol.GetAtomWithIdx(i).GetNeighbors():
-                j = n.GetIdx()
+            for j in bonded[i]:
                 if j in atoms and j not in seen and not (i == start and j == cut_from):
                     seen.add(j)
                     frontier.append(j)
@@ -584,7 +585,7 @@ class _Fitter:
         if query is None:
             return False
         within = linker.atoms | {linker.anchor}
-        for match in self.mol.GetSubstructMatches(query, uniquify=False, maxMatches=50):
+        for match in self.cache.matches(query, 50):
             if match[0] == linker.anchor and set(match[1:]) == set(linker.atoms):
                 return bool(set(match) <= within)
         return False

@@ -418,6 +418,54 @@ def is_monocycle(
     return True
 
 
+_Tables = tuple[Chem.Mol, tuple[tuple[int, ...], ...], tuple[int, ...], int, tuple[str, ...]]
+_NEIGHBOURS: dict[int, _Tables] = {}
+
+
+def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
+    """Each atom's neighbours by index, in RDKit's order, read once per molecule.
+
+    A fit walks the same molecule's bonds thousands of times, and each RDKit atom call
+    from Python costs about a microsecond. Kept for the last few molecules (each entry
+    holds its molecule, so an id is not reused while it is kept); a molecule is not
+    edited while a fit reads it.
+    """
+    return _tables(mol)[1]
+
+
+def elements(mol: Chem.Mol) -> tuple[int, ...]:
+    """Each atom's atomic number, read once per molecule (see ``neighbours``)."""
+    return _tables(mol)[2]
+
+
+def _symbols(mol: Chem.Mol) -> tuple[str, ...]:
+    """Each atom as SMILES writes it, without stereo (see ``neighbours``)."""
+    return _tables(mol)[4]
+
+
+def _tables(mol: Chem.Mol) -> _Tables:
+    key = id(mol)
+    found = _NEIGHBOURS.get(key)
+    if (
+        found is None
+        or found[0] is not mol
+        or len(found[2]) != mol.GetNumAtoms()
+        or found[3] != mol.GetNumBonds()  # an RWMol edited since
+    ):
+        atoms = list(mol.GetAtoms())
+        found = (
+            mol,
+            tuple(tuple(n.GetIdx() for n in atom.GetNeighbors()) for atom in atoms),
+            tuple(atom.GetAtomicNum() for atom in atoms),
+            mol.GetNumBonds(),
+            tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
+        )
+        if len(_NEIGHBOURS) >= 8:
+            _NEIGHBOURS.clear()
+        _NEIGHBOURS[key] = found
+    return found
+
+
 def substituents_of(mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[int]) -> list[Group]:
     """Split ``within`` minus ``skeleton`` into groups, each bonded to one skeleton atom.
 
@@ -426,24 +474,19 @@ def substituents_of(mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[i
     """
     rest = set(within) - set(skeleton)
     groups: list[Group] = []
+    bonded = neighbours(mol)
     while rest:
         seed = min(rest)
         component = {seed}
         frontier = [seed]
         while frontier:
             i = frontier.pop()
-            for n in mol.GetAtomWithIdx(i).GetNeighbors():
-                j = n.GetIdx()
+            for j in bonded[i]:
                 if j in rest and j not in component:
                     component.add(j)
                     frontier.append(j)
         rest -= component
-        links = [
-            (n.GetIdx(), i)
-            for i in component
-            for n in mol.GetAtomWithIdx(i).GetNeighbors()
-            if n.GetIdx() in skeleton
-        ]
+        links = [(j, i) for i in component for j in bonded[i] if j in skeleton]
         if len(links) == 1:
             anchor, root = links[0]
             groups.append(Group(frozenset(component), root, anchor))
@@ -510,11 +553,11 @@ def _chain(mol: Chem.Mol, atoms: frozenset[int], start: int, end: int) -> list[i
     """The shortest path from ``start`` to ``end`` through ``atoms`` (None if there is none)."""
     previous: dict[int, int] = {start: start}
     frontier = [start]
+    bonded = neighbours(mol)
     while frontier and end not in previous:
         following = []
         for i in frontier:
-            for n in mol.GetAtomWithIdx(i).GetNeighbors():
-                j = n.GetIdx()
+            for j in bonded[i]:
                 if j in atoms and j not in previous:
                     previous[j] = i
                     following.append(j)
@@ -582,10 +625,10 @@ def _carbon_part(mol: Chem.Mol, group: Group) -> frozenset[int]:
         return frozenset()
     found = {group.root}
     frontier = [group.root]
+    bonded, element = neighbours(mol), elements(mol)
     while frontier:
-        for n in mol.GetAtomWithIdx(frontier.pop()).GetNeighbors():
-            j = n.GetIdx()
-            if j in group.atoms and j not in found and n.GetAtomicNum() == _C:
+        for j in bonded[frontier.pop()]:
+            if j in group.atoms and j not in found and element[j] == _C:
                 found.add(j)
                 frontier.append(j)
     return frozenset(found)
@@ -1340,16 +1383,17 @@ def _written_in_place(
         if outside in atoms or outside in outside_of:
             return None
         outside_of[outside] = inside
-    symbols = [""] * mol.GetNumAtoms()
+    bonded = neighbours(mol)
     for i in atoms:
-        atom = mol.GetAtomWithIdx(i)
-        for neighbour in atom.GetNeighbors():
-            j = neighbour.GetIdx()
+        for j in bonded[i]:
             if j not in atoms and outside_of.get(j) != i:
                 return None
-        symbols[i] = atom.GetSmarts(isomericSmiles=False)
+    written = _symbols(mol)
+    symbols = [""] * mol.GetNumAtoms()
+    for i in atoms:
+        symbols[i] = written[i]
     for outside in outside_of:
-        linked = [n for n in mol.GetAtomWithIdx(outside).GetNeighbors() if n.GetIdx() in atoms]
+        linked = [j for j in bonded[outside] if j in atoms]
         if len(linked) != 1:
             return None
         symbols[outside] = "*"
