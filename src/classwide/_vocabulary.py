@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rdkit import Chem
 
@@ -418,51 +419,58 @@ def is_monocycle(
     return True
 
 
-_Tables = tuple[Chem.Mol, tuple[tuple[int, ...], ...], tuple[int, ...], int, tuple[str, ...]]
-_NEIGHBOURS: dict[int, _Tables] = {}
+class _AtomTables(NamedTuple):
+    """What a fit reads of each atom of one molecule, read once (see ``neighbours``)."""
+
+    mol: Chem.Mol  # held, so that its id is not reused while the tables are kept
+    neighbours: tuple[tuple[int, ...], ...]
+    elements: tuple[int, ...]
+    symbols: tuple[str, ...]
+    bonds: int
+
+
+_TABLES: dict[int, _AtomTables] = {}
 
 
 def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
     """Each atom's neighbours by index, in RDKit's order, read once per molecule.
 
     A fit walks the same molecule's bonds thousands of times, and each RDKit atom call
-    from Python costs about a microsecond. Kept for the last few molecules (each entry
-    holds its molecule, so an id is not reused while it is kept); a molecule is not
-    edited while a fit reads it.
+    from Python costs about a microsecond. Kept for the last few molecules; a molecule is
+    not edited while a fit reads it.
     """
-    return _tables(mol)[1]
+    return _tables(mol).neighbours
 
 
 def elements(mol: Chem.Mol) -> tuple[int, ...]:
     """Each atom's atomic number, read once per molecule (see ``neighbours``)."""
-    return _tables(mol)[2]
+    return _tables(mol).elements
 
 
 def _symbols(mol: Chem.Mol) -> tuple[str, ...]:
     """Each atom as SMILES writes it, without stereo (see ``neighbours``)."""
-    return _tables(mol)[4]
+    return _tables(mol).symbols
 
 
-def _tables(mol: Chem.Mol) -> _Tables:
-    key = id(mol)
-    found = _NEIGHBOURS.get(key)
+def _tables(mol: Chem.Mol) -> _AtomTables:
+    found = _TABLES.get(id(mol))
     if (
         found is None
-        or found[0] is not mol
-        or len(found[2]) != mol.GetNumAtoms()
-        or found[3] != mol.GetNumBonds()  # an RWMol edited since
+        or found.mol is not mol
+        or len(found.elements) != mol.GetNumAtoms()
+        or found.bonds != mol.GetNumBonds()  # an RWMol edited since
     ):
         atoms = list(mol.GetAtoms())
-        found = (
-            mol,
-            tuple(tuple(n.GetIdx() for n in atom.GetNeighbors()) for atom in atoms),
-            tuple(atom.GetAtomicNum() for atom in atoms),
-            mol.GetNumBonds(),
-            tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
+        found = _AtomTables(
+            mol=mol,
+            neighbours=tuple(tuple(n.GetIdx() for n in atom.GetNeighbors()) for atom in atoms),
+            elements=tuple(atom.GetAtomicNum() for atom in atoms),
+            symbols=tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
+            bonds=mol.GetNumBonds(),
         )
-        if len(_NEIGHBOURS) >= 8:
-            _NEIGHBOURS.clear()
-        _NEIGHBOURS[key] = found
+        if len(_TABLES) >= 8:
+            _TABLES.clear()
+        _TABLES[id(mol)] = found
     return found
 
 
