@@ -576,9 +576,7 @@ def test_a_piperidone_nitrogen_carrying_no_amide_or_carbamate_acyl_is_settled():
 
 def _unsanitised(smiles: str) -> list[Chem.Mol]:
     """The fragments of a record as the prefilter reads it (unsanitised, no H atoms)."""
-    params = Chem.SmilesParserParams()
-    params.sanitize = False
-    mol = Chem.MolFromSmiles(smiles, params)
+    mol = Chem.MolFromSmiles(smiles, PREFILTER._params)
     mol.UpdatePropertyCache(strict=False)
     fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     for fragment in fragments:
@@ -588,7 +586,7 @@ def _unsanitised(smiles: str) -> list[Chem.Mol]:
 
 def test_a_gate_or_pattern_left_out_by_the_formula_could_not_have_matched():
     """The searches a fragment's heavy formula and rings leave out (``_plan``) all fail."""
-    from classwide._prefilter import heavy_formula
+    from classwide._prefilter import _rings, heavy_formula
 
     gates = PREFILTER._gate_queries[: len(PREFILTER._front_of)]
     ungated = PREFILTER._ungated_queries[False]
@@ -596,8 +594,7 @@ def test_a_gate_or_pattern_left_out_by_the_formula_could_not_have_matched():
     for smiles in KNOWN:
         for variant in _variants(smiles)[:5]:
             for fragment in _unsanitised(variant):
-                rings = fragment.GetNumBonds() - fragment.GetNumAtoms() + 1
-                plan = PREFILTER._plan(heavy_formula(fragment), rings)
+                plan = PREFILTER._plan(heavy_formula(fragment), _rings(fragment))
                 for found, queries in ((plan.gates, gates), (plan.ungated, ungated)):
                     for n, query in enumerate(queries):
                         if n not in found:
@@ -633,3 +630,19 @@ def test_a_front_is_held_by_every_gate_behind_it():
                     hits += 1
                     assert fragment.HasSubstructMatch(queries[front]), smiles
     assert hits > 50
+
+
+def test_a_kept_ring_system_is_its_own_gate_even_when_its_atoms_cannot_be_read():
+    """An atom written as an OR of ANDs is never read as implying anything, so such a ring
+    system subsumes not even itself: its patterns still stand behind it."""
+    from classwide._prefilter import _gates_of, _subsumes, _widest
+
+    unreadable = "[#7&d3,#8]1~[#6]~[#6]~[#6]~[#6]~[#6]~1"
+    piperidine = "[#7;d2,d3]1~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    n_substituted = "[#7&d3]1~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~[#6&!a]~1"
+    assert not _subsumes(unreadable, unreadable)
+    gates = _widest([unreadable, piperidine, n_substituted])
+    assert gates == [unreadable, piperidine]
+    assert _gates_of([unreadable], gates) == {0}
+    assert _gates_of([n_substituted], gates) == {1}
+    assert _gates_of([n_substituted, unreadable], gates) == {0, 1}

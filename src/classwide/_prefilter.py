@@ -41,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -181,12 +181,19 @@ def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
     return Chem.MolFromSmarts(Chem.MolToSmarts(query))
 
 
+def _rings(mol: Chem.Mol) -> int:
+    """Bonds - atoms + 1: the rings of a connected graph (a molecule, a fragment, a query).
+
+    A structure holding a graph has at least as many. Needs no ring perception.
+    """
+    return mol.GetNumBonds() - mol.GetNumAtoms() + 1
+
+
 def _least_content(query: Chem.Mol) -> tuple[int, ...]:
     """What every match of a generic query holds: element counts (``_ELEMENTS``), rings.
 
     An atom counts for an element when its tests name that one element; the rings are the
-    query graph's (bonds - atoms + 1 of a connected graph): a structure holding the graph
-    has at least as many.
+    query graph's (``_rings``).
 
     >>> _least_content(Chem.MolFromSmarts("[#7;d3]1~[d2]~[#6&X3]~[#6]~[#6]~1"))[:3]
     (3, 1, 0)
@@ -197,8 +204,7 @@ def _least_content(query: Chem.Mol) -> tuple[int, ...]:
         for term in _atom_terms(atom.GetSmarts()) or ():
             if re.fullmatch(r"#\d+", term):
                 counts[table.GetElementSymbol(int(term[1:]))] += 1
-    rings = query.GetNumBonds() - query.GetNumAtoms() + 1
-    return (*(counts[e] for e in _ELEMENTS), rings)
+    return (*(counts[e] for e in _ELEMENTS), _rings(query))
 
 
 def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
@@ -655,6 +661,20 @@ def _subsumes(wide: str, narrow: str, *, same_graph: bool = True) -> bool:
     return False
 
 
+def _gates_of(rings: Iterable[str], gates: Sequence[str]) -> frozenset[int]:
+    """The gates (by index) of which one matches wherever any of ``rings`` matches.
+
+    A ring system ``_widest`` kept is its own gate (even one whose atoms ``_subsumes``
+    cannot read); one it left out is subsumed by a gate it kept.
+
+    >>> _gates_of(["[#7&d3]1~[#6]~[#6]~[#6]~[#6]~[#6]~1"], ["[#7]1~[#6]~[#6]~[#6]~[#6]~[#6]~1"])
+    frozenset({0})
+    """
+    return frozenset(
+        n for n, gate in enumerate(gates) for ring in rings if gate == ring or _subsumes(gate, ring)
+    )
+
+
 def _widest(rings: Iterable[str]) -> list[str]:
     """The ring systems that no other one subsumes (one of each equal pair)."""
     rings = list(rings)
@@ -702,11 +722,8 @@ def _aromatic_carbon(atom: Chem.Atom) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _GateOrder:
-    """Gates and fronts to ask first, each front with the gates behind it (else ())."""
-
-    first: tuple[tuple[int, tuple[int, ...]], ...]
+# Gates and fronts to ask, each front with the gates behind it (a gate with ()).
+_GateOrder = tuple[tuple[int, tuple[int, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -864,16 +881,9 @@ class Prefilter:
         # A pattern can only match where one of the gates that subsume its ring system
         # matched: only those patterns are asked (the fentanyls' behind the piperidine).
         self._pattern_gates = {
-            fine: [
-                frozenset(
-                    n for n, gate in enumerate(gates) for ring in rings if _subsumes(gate, ring)
-                )
-                for rings in patterns.values()
-            ]
+            fine: [_gates_of(rings, gates) for rings in patterns.values()]
             for fine, patterns in gated.items()
         }
-        if not all(all(found) for found in self._pattern_gates.values()):
-            raise AssertionError("a scaffold pattern without a gate that subsumes its ring")
         # What each gate and each ungated pattern needs of a fragment's heavy formula and
         # rings (``_least_content``): a fragment short of it is not searched for it. A
         # catalogue record's formula settles about a quarter of these searches.
@@ -921,9 +931,8 @@ class Prefilter:
                 ):
                     continue  # no hydroxyl: nothing to esterify or etherify
                 query = _derivative_query(parent)
-                rings = parent.GetNumBonds() - parent.GetNumAtoms() + 1
                 counts = _element_counts(heavy_formula(parent))
-                self.derivatives[key] = (counts, rings, parent.GetNumHeavyAtoms(), query)
+                self.derivatives[key] = (counts, _rings(parent), parent.GetNumHeavyAtoms(), query)
         # One row per parent: its element counts, rings and heavy atoms, compared with a
         # fragment's in one numpy step. The ester's or ether's group is bonded to the
         # oxygen through a carbon: the derivative has at least one carbon more.
@@ -993,7 +1002,7 @@ class Prefilter:
                     and fragment.HasSubstructMatch(graph)
                 ):
                     return False
-            plan = self._plan(formula, fragment.GetNumBonds() - fragment.GetNumAtoms() + 1)
+            plan = self._plan(formula, _rings(fragment))
             # Without an oxygen between two carbons there is no ester or ether. A parent's
             # graph in the fragment, its hydroxyl oxygens free to carry a carbon more, is
             # necessary for one (the full path says whether it is one).
@@ -1020,7 +1029,7 @@ class Prefilter:
         # One search a gate or front (a catalogue's matches cost more to read back).
         queries = self._gate_queries
         matched: list[int] = []
-        for n, behind in plan.order.first:
+        for n, behind in plan.order:
             if mol.HasSubstructMatch(queries[n]):
                 if behind:
                     matched.extend(m for m in behind if mol.HasSubstructMatch(queries[m]))
@@ -1042,11 +1051,13 @@ class Prefilter:
             ungated=ungated,
             derivatives=self._catalog("derivatives", parents) if parents else None,
             ungated_catalog=self._catalog("ungated", ungated) if ungated else None,
-            order=self._orders.get(gates) or self._order(gates),
+            order=self._order(gates),
         )
 
     def _order(self, gates: tuple[int, ...]) -> _GateOrder:
         """How to ask these gates: a front in place of the gates behind it."""
+        if gates in self._orders:
+            return self._orders[gates]
         first: dict[int, list[int]] = {}
         for n in gates:
             front = self._front_of[n]
@@ -1054,9 +1065,7 @@ class Prefilter:
                 first[n] = []
             else:
                 first.setdefault(front, []).append(n)
-        order = self._orders[gates] = _GateOrder(
-            first=tuple((n, tuple(behind)) for n, behind in sorted(first.items()))
-        )
+        order = self._orders[gates] = tuple((n, tuple(b)) for n, b in sorted(first.items()))
         return order
 
     def _scaffolds(self, gates: tuple[int, ...], *, fine: bool) -> FilterCatalog.FilterCatalog:

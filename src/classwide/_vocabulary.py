@@ -17,6 +17,7 @@ Stereo is never consulted, so every stereoisomer of a member is a member.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -422,22 +423,21 @@ def is_monocycle(
 class _AtomTables(NamedTuple):
     """What a fit reads of each atom of one molecule, read once (see ``neighbours``)."""
 
-    mol: Chem.Mol  # held, so that its id is not reused while the tables are kept
     neighbours: tuple[tuple[int, ...], ...]
     elements: tuple[int, ...]
     symbols: tuple[str, ...]
     bonds: int
 
 
-_TABLES: dict[int, _AtomTables] = {}
+# Kept as long as their molecule lives, and no longer.
+_TABLES: weakref.WeakKeyDictionary[Chem.Mol, _AtomTables] = weakref.WeakKeyDictionary()
 
 
 def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
     """Each atom's neighbours by index, in RDKit's order, read once per molecule.
 
     A fit walks the same molecule's bonds thousands of times, and each RDKit atom call
-    from Python costs about a microsecond. Kept for the last few molecules; a molecule is
-    not edited while a fit reads it.
+    from Python costs about a microsecond. A molecule is not edited while a fit reads it.
     """
     return _tables(mol).neighbours
 
@@ -453,24 +453,19 @@ def _symbols(mol: Chem.Mol) -> tuple[str, ...]:
 
 
 def _tables(mol: Chem.Mol) -> _AtomTables:
-    found = _TABLES.get(id(mol))
+    found = _TABLES.get(mol)
     if (
         found is None
-        or found.mol is not mol
         or len(found.elements) != mol.GetNumAtoms()
         or found.bonds != mol.GetNumBonds()  # an RWMol edited since
     ):
         atoms = list(mol.GetAtoms())
-        found = _AtomTables(
-            mol=mol,
+        found = _TABLES[mol] = _AtomTables(
             neighbours=tuple(tuple(n.GetIdx() for n in atom.GetNeighbors()) for atom in atoms),
             elements=tuple(atom.GetAtomicNum() for atom in atoms),
             symbols=tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
             bonds=mol.GetNumBonds(),
         )
-        if len(_TABLES) >= 8:
-            _TABLES.clear()
-        _TABLES[id(mol)] = found
     return found
 
 
