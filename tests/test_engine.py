@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
 import pytest
 from rdkit import Chem
 
 from classwide import classify
+from classwide._decompose import forget_shared
+from classwide._rules import default_rules
+from classwide._scaffold import _region_queries
 
 
 def reason(smiles: str, code: str) -> str:
@@ -184,3 +191,76 @@ def test_a_group_written_in_place_is_the_group_rebuilt_atom_by_atom():
     # A group with a bond that is no attachment (a ring closed onto the anchor) is rebuilt.
     spiro = Chem.MolFromSmiles("C1CCC2(CC1)CCNCC2")
     assert _written_in_place(spiro, frozenset({0, 1, 2, 4, 5}), [(2, 3)]) is None
+
+
+# Aryl rings and N1 groups with two different substituents, each in both orders, on
+# fentanyl: the same group comes with its atoms numbered in different orders.
+_ARYLS = ("c1ccc(F)cc1Cl", "c1ccc(Cl)cc1F", "c1cc(F)c(C)cc1", "c1cc(C)c(F)cc1", "c1c(F)cccc1OC")
+_N1 = ("CCc2ccc(OC)c(F)c2", "CCc2ccc(F)c(OC)c2", "CC(C)c2ccccc2", "CCc2cccs2", "CC(O)c2ccco2")
+
+
+def _shared_memo_corpus() -> list[str]:
+    data = Path(__file__).resolve().parent / "data"
+    found = []
+    for name in ("kim2025_fentanyl_analogs.csv", "fentanyl_hunter_library.csv", "examples.csv"):
+        with (data / name).open(encoding="utf-8") as handle:
+            found.extend(row["smiles"] for row in csv.DictReader(handle) if row.get("smiles"))
+    found.extend(
+        f"{acyl}N({aryl})C1CCN({n1})CC1{extra}"
+        for acyl in ("CCC(=O)", "O=C(c3ccco3)")
+        for aryl in _ARYLS
+        for n1 in _N1
+        for extra in ("", "C")
+    )
+    return found
+
+
+def test_an_explanation_shared_between_molecules_is_the_one_each_gives_alone():
+    """A region's explanation found in one molecule is reused for the same group in the next.
+
+    Reuse must never change an answer: each structure classified with every shared memo
+    emptied first gives the same record as after all the others, taken in reverse order.
+    """
+    corpus = _shared_memo_corpus()
+    alone = []
+    for smiles in corpus:
+        forget_shared()
+        alone.append(json.dumps(classify(smiles, as_of="2026-11-30").to_dict(), sort_keys=True))
+    forget_shared()
+    after_others = [
+        json.dumps(classify(smiles, as_of="2026-11-30").to_dict(), sort_keys=True)
+        for smiles in reversed(corpus)
+    ][::-1]
+    assert len(corpus) > 400
+    differing = [s for s, a, b in zip(corpus, alone, after_others, strict=True) if a != b]
+    assert not differing, differing[:5]
+    assert any('"class"' in record for record in alone)  # the corpus reaches the classes
+
+
+def test_every_packaged_region_is_shared_between_molecules():
+    """Each packaged region's queries read only the group: its explanations can be shared."""
+    rules = default_rules()
+    for rule in rules.rules:
+        for scaffold in rule.scaffolds:
+            for region in scaffold.all_regions():
+                assert _region_queries(region) is not None, (rule.id, region.id)
+
+
+def test_neighbour_tables_follow_rdkit_neighbour_order_even_after_edits():
+    """Walks read each atom's neighbours from a table built bond by bond; that order must be
+    RDKit's own, also in a molecule whose bonds were removed and added again."""
+    from classwide._vocabulary import neighbours
+
+    molecules = [Chem.MolFromSmiles(s) for s in _shared_memo_corpus()[:120]]
+    edited = Chem.RWMol(Chem.MolFromSmiles("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"))
+    edited.RemoveBond(4, 5)
+    edited.AddBond(4, 1, Chem.BondType.SINGLE)
+    edited.AddBond(5, 0, Chem.BondType.SINGLE)
+    edited.UpdatePropertyCache(strict=False)
+    molecules.append(edited.GetMol())
+    for mol in molecules:
+        expected = tuple(
+            tuple(n.GetIdx() for n in mol.GetAtomWithIdx(i).GetNeighbors())
+            for i in range(mol.GetNumAtoms())
+        )
+        assert neighbours(mol) == expected, Chem.MolToSmiles(mol)

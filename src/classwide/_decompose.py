@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import cast
 
 from rdkit import Chem
 
@@ -19,6 +21,7 @@ from classwide._definitions import Region, Scaffold
 from classwide._limits import Limits
 from classwide._vocabulary import (
     Group,
+    group_key,
     group_smiles,
     neighbours,
     substituent_kinds,
@@ -91,6 +94,48 @@ class Decomposition:
     assignments: tuple[Assignment, ...]
 
 
+class SharedMemo:
+    """Answers that hold for a group wherever it appears, shared by the molecules of a process.
+
+    Keys are built on ``group_key``: equal keys are the same group with its atoms in the
+    same order, so an answer found in one molecule holds in the next. A fentanyl library
+    repeats a few dozen acyl, aryl and N1 groups across thousands of structures. The memo
+    holds at most ``size`` answers and starts afresh when full (answers are cheap to find
+    again; a worker's memory stays bounded).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: dict[object, object] = {}
+        _MEMOS.append(self)
+
+    def get(self, key: object) -> object | None:
+        return self._answers.get(key)
+
+    def put(self, key: object, answer: object) -> None:
+        if len(self._answers) >= self.size:
+            self._answers.clear()
+        self._answers[key] = answer
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
+_MEMOS: list[SharedMemo] = []
+
+
+def forget_shared() -> None:
+    """Empty every shared memo: the next molecule finds everything for itself."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
+# A group's SMILES and kinds depend on its atoms and bonds and on its anchor's element
+# (an N-oxide hangs off a nitrogen), all of which ``group_key`` holds.
+_GROUP_SMILES = SharedMemo(16384)
+_GROUP_KINDS = SharedMemo(16384)
+
+
 class MolCache:
     """What is worth computing once per molecule, across the fits of several rules.
 
@@ -104,6 +149,8 @@ class MolCache:
         self.mol = mol
         self._smiles: dict[Group, str] = {}
         self._kinds: dict[Group, tuple[str, ...]] = {}
+        self._keys: dict[Group, tuple[object, ...] | None] = {}
+        self._around: dict[frozenset[int], list[Group]] = {}
         self.core_matches: dict[str, tuple[tuple[int, ...], ...]] = {}
         self.cuts: dict[tuple[str, tuple[int, ...]], Cut] = {}
         self.decompositions: dict[tuple[str, tuple[int, ...]], Decomposition] = {}
@@ -111,16 +158,33 @@ class MolCache:
         # A region's explanation, by scaffold, region, group and the clauses that judge it:
         # the readings and dates of one rule, and rules that word a region alike, share it.
         self.explained: dict[tuple[object, ...], object] = {}
+        # Whether a region's queries found every match here (see ``_Fitter._complete``).
+        self.complete: dict[tuple[int, int], bool] = {}
         # The fit of a scaffold whose core is absent, by scaffold id (its near miss or none).
         self.absent: dict[str, object] = {}
         # A region's skeleton matched anywhere in the molecule, by query and bound: asked
         # for every group a region is tried with (the query is kept alive by the key).
         self._matches: dict[tuple[Chem.Mol, int], tuple[tuple[int, ...], ...]] = {}
 
+    def around(self, core: frozenset[int]) -> list[Group]:
+        """The groups bonded to the atoms ``core`` (the same for every match of those atoms)."""
+        if core not in self._around:
+            everything = frozenset(range(self.mol.GetNumAtoms()))
+            self._around[core] = substituents_of(self.mol, everything, core)
+        return self._around[core]
+
+    def key(self, group: Group) -> tuple[object, ...] | None:
+        """The group's ``group_key`` (None for a group bonded to more than its anchor)."""
+        if group not in self._keys:
+            self._keys[group] = group_key(self.mol, group) if group.anchor >= 0 else None
+        return self._keys[group]
+
     def smiles(self, group: Group) -> str:
         """The group's canonical SMILES with ``*`` for the atom it hangs off."""
         if group not in self._smiles:
-            self._smiles[group] = group_smiles(self.mol, group)
+            self._smiles[group] = cast(
+                str, _shared(_GROUP_SMILES, self.key(group), group_smiles, self.mol, group)
+            )
         return self._smiles[group]
 
     def matches(self, query: Chem.Mol, most: int) -> tuple[tuple[int, ...], ...]:
@@ -135,8 +199,27 @@ class MolCache:
     def kinds(self, group: Group) -> tuple[str, ...]:
         """Every substituent kind that describes the group, in naming order."""
         if group not in self._kinds:
-            self._kinds[group] = substituent_kinds(self.mol, group)
+            self._kinds[group] = cast(
+                tuple[str, ...],
+                _shared(_GROUP_KINDS, self.key(group), substituent_kinds, self.mol, group),
+            )
         return self._kinds[group]
+
+
+def _shared(
+    memo: SharedMemo,
+    key: object | None,
+    find: Callable[[Chem.Mol, Group], object],
+    mol: Chem.Mol,
+    group: Group,
+) -> object:
+    if key is None:
+        return find(mol, group)
+    answer = memo.get(key)
+    if answer is None:
+        answer = find(mol, group)
+        memo.put(key, answer)
+    return answer
 
 
 def decompose(
@@ -192,7 +275,7 @@ def _cut_once(
 ) -> Cut:
     key = (scaffold.id, match)
     if key not in cache.cuts:
-        cache.cuts[key] = _cut(cache.mol, scaffold, match, atom_map)
+        cache.cuts[key] = _cut(cache, scaffold, match, atom_map)
     return cache.cuts[key]
 
 
@@ -211,15 +294,19 @@ def _decompose_once(
     return cache.decompositions[key]
 
 
+@lru_cache(maxsize=256)
+def _bonds_of(query: Chem.Mol) -> tuple[tuple[int, int], ...]:
+    """The query's bonds as pairs of atom indices (read once per query)."""
+    return tuple((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in query.GetBonds())
+
+
 def _cut(
-    mol: Chem.Mol, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
+    cache: MolCache, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
 ) -> Cut:
     """Cut the molecule around one core match: groups per core atom, and ring closures."""
+    mol = cache.mol
     core = frozenset(match)
-    query_bonds = {
-        frozenset((match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()]))
-        for b in scaffold.core.GetBonds()
-    }
+    query_bonds = {frozenset((match[i], match[j])) for i, j in _bonds_of(scaffold.core)}
     bonded = neighbours(mol)
     extra_bonds = [
         (a, j)
@@ -231,7 +318,7 @@ def _cut(
     closures: list[RingClosure] = []
     bridged: dict[str, Group] = {}
     bridges = [r for r in scaffold.regions if r.take == "bridge"]
-    for group in substituents_of(mol, frozenset(range(mol.GetNumAtoms())), core):
+    for group in cache.around(core):
         if group.anchor != -1:
             groups_at[atom_map[group.anchor]].append(group)
             continue

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import cast
@@ -31,7 +31,7 @@ from typing import cast
 from rdkit import Chem
 
 from classwide import _wording as wording
-from classwide._decompose import Assignment, Decomposition, MolCache, decompose
+from classwide._decompose import Assignment, Decomposition, MolCache, SharedMemo, decompose
 from classwide._definitions import ClassRule, Clause, Reading, Region, Scaffold
 from classwide._findings import Difference, Fit, Modification, Verdict
 from classwide._limits import DEFAULT_LIMITS, Limits
@@ -86,6 +86,63 @@ class _Outcome:
         return (len(self.differences), int(self.generic), len(self.modifications), text)
 
 
+def _region_query(region: Region) -> Chem.Mol | None:
+    """The query for the region's skeleton kept: its own, or its reference group's."""
+    if region.skeleton is not None:
+        return region.skeleton
+    if region.reference is not None:
+        return _reference_query(region.reference)
+    return None
+
+
+# Region explanations found in one molecule, kept for the next (see ``_explain_shared``).
+_EXPLAINED = SharedMemo(16384)
+_QUERIES = SharedMemo(4096)
+
+
+def _region_queries(region: Region) -> tuple[Chem.Mol, ...] | None:
+    """The queries an explanation of ``region`` asks, or None if one reads beyond the group.
+
+    A query starting at any atom (the anchor) and without recursive SMARTS sees only the
+    group, its anchor and the bond between them; a rule file may write others, and then
+    the region's outcomes are not shared between molecules.
+    """
+    found = _QUERIES.get(id(region))
+    if found is None:
+        queries = [
+            q for r in (region, *region.descendants()) if (q := _region_query(r)) is not None
+        ]
+        local = all(
+            q.GetNumAtoms()
+            and q.GetAtomWithIdx(0).GetSmarts() == "*"
+            and "$" not in Chem.MolToSmarts(q)
+            for q in queries
+        )
+        found = (region, tuple(queries) if local else None)
+        _QUERIES.put(id(region), found)
+    return cast(tuple[Region, tuple[Chem.Mol, ...] | None], found)[1]
+
+
+def _renumbered(outcome: _Outcome, new: Callable[[int], int]) -> _Outcome:
+    """The outcome with every atom index ``i`` replaced by ``new(i)`` (an order-keeping map)."""
+    return _Outcome(
+        modifications=tuple(
+            Modification(m.region, m.clauses, m.description, tuple(map(new, m.atoms)))
+            for m in outcome.modifications
+        ),
+        differences=tuple(
+            Difference(d.region, d.description, tuple(map(new, d.atoms)), d.clauses_tried)
+            for d in outcome.differences
+        ),
+        atoms=frozenset(map(new, outcome.atoms)),
+        sub_regions=tuple(
+            (name, frozenset(map(new, atoms))) for name, atoms in outcome.sub_regions
+        ),
+        also=outcome.also,
+        generic=outcome.generic,
+    )
+
+
 def _combine(outcomes: Sequence[_Outcome]) -> _Outcome:
     mods: list[Modification] = []
     diffs: list[Difference] = []
@@ -130,7 +187,8 @@ class _Fitter:
         self.by_region: dict[str, list[Clause]] = defaultdict(list)
         for clause in clauses:
             self.by_region[clause.region].append(clause)
-        self.judged_by: dict[str, tuple[int, ...]] = {}  # region id -> ids of its clauses
+        self.judging: dict[str, tuple[Clause, ...]] = {}  # region id -> clauses that judge it
+        self.judged_by: dict[str, tuple[int, ...]] = {}  # their ids
         self.core_names = dict(scaffold.core_atoms)
         # Core positions that a clause names ("at the 4-position"): symmetric matches that
         # put different atoms there decide differently, so both are kept.
@@ -240,8 +298,16 @@ class _Fitter:
                 # The ring closed onto this atom already accounts for the region.
                 return _Outcome()
             return self._explain_one(region, group, ())
-        mine = [g for m, g in assignment.leftovers if m in region.from_atoms]
-        return self._explain_many(region, mine, decomposition.atom_map)
+        atom_map = decomposition.atom_map
+        mine = tuple(
+            (g, atom_map[g.anchor]) for m, g in assignment.leftovers if m in region.from_atoms
+        )
+        # The assignments of a decomposition, and the readings of a rule, share most of it.
+        key = (self.scaffold.id, region.id, mine, tuple(map(id, self._clauses(region))))
+        memo = self.cache.explained
+        if key not in memo:
+            memo[key] = self._explain_many(region, [g for g, _ in mine], atom_map)
+        return cast(_Outcome, memo[key])
 
     # -- regions --------------------------------------------------------------------------------
 
@@ -343,7 +409,8 @@ class _Fitter:
         # rule set's clauses live as long as it does).
         if region.id not in self.judged_by:
             below = (c for slot in region.descendants() for c in self._clauses(slot))
-            self.judged_by[region.id] = tuple(map(id, (*self._clauses(region), *below)))
+            self.judging[region.id] = (*self._clauses(region), *below)
+            self.judged_by[region.id] = tuple(map(id, self.judging[region.id]))
         key = (
             self.scaffold.id,
             region.id,
@@ -354,8 +421,59 @@ class _Fitter:
         )
         memo = self.cache.explained
         if key not in memo:
-            memo[key] = self._explain_one_uncached(region, group, inherited)
+            memo[key] = self._explain_shared(region, group, inherited)
         return cast(_Outcome, memo[key])
+
+    def _explain_shared(
+        self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
+    ) -> _Outcome:
+        """The outcome found for the same group in an earlier molecule, its atoms mapped.
+
+        Shared only where it cannot differ from what this molecule would give: the group
+        hangs off its anchor alone, the region's queries read nothing beyond the group and
+        its anchor, and no match list of theirs was cut short in this molecule (a bounded
+        list depends on the whole molecule).
+        """
+        if group is None or not self._complete(region):
+            return self._explain_one_uncached(region, group, inherited)
+        group_key = self.cache.key(group)
+        if group_key is None:
+            return self._explain_one_uncached(region, group, inherited)
+        key = (
+            id(region),
+            self.judged_by[region.id],
+            tuple(map(id, inherited)),
+            self.limits,
+            group_key,
+        )
+        found = _EXPLAINED.get(key)
+        atoms = sorted(group.atoms)
+        if found is not None:
+            positional, _ = cast(tuple[_Outcome, object], found)
+            return _renumbered(positional, atoms.__getitem__)
+        outcome = self._explain_one_uncached(region, group, inherited)
+        position = {a: k for k, a in enumerate(atoms)}
+        try:
+            positional = _renumbered(outcome, position.__getitem__)
+        except KeyError:
+            return outcome  # it names an atom outside the group: kept for this molecule only
+        # The region and the clauses are kept alive with the answer, so that the ids in
+        # its key cannot be taken by other objects while it is held.
+        _EXPLAINED.put(key, (positional, (region, self.judging[region.id], inherited)))
+        return outcome
+
+    def _complete(self, region: Region) -> bool:
+        """True when the region's queries read only the group, and found every match here."""
+        # A molecule's cache lives while its rule set does: a region's id stays its own.
+        most = self.limits.max_skeleton_matches * 50
+        key = (id(region), most)
+        done = self.cache.complete
+        if key not in done:
+            queries = _region_queries(region)
+            done[key] = queries is not None and all(
+                len(self.cache.matches(query, most)) < most for query in queries
+            )
+        return done[key]
 
     def _explain_one_uncached(
         self, region: Region, group: Group | None, inherited: tuple[Clause, ...]
@@ -396,9 +514,7 @@ class _Fitter:
                     )
                     break
         substituting = (*inherited, *[c for c in here if c.substitute])
-        query = region.skeleton
-        if query is None and region.reference is not None:
-            query = _reference_query(region.reference)
+        query = _region_query(region)
         if query is not None:
             candidates.extend(self._skeleton_outcomes(region, group, query, substituting))
         candidates.extend(self._skeleton_replaced(region, group, here, inherited, query))
@@ -585,7 +701,7 @@ class _Fitter:
         if query is None:
             return False
         within = linker.atoms | {linker.anchor}
-        for match in self.cache.matches(query, 50):
+        for match in self.cache.matches(query, self.limits.max_skeleton_matches * 50):
             if match[0] == linker.anchor and set(match[1:]) == set(linker.atoms):
                 return bool(set(match) <= within)
         return False

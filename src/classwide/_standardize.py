@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from rdkit import Chem, rdBase
-from rdkit.Chem import rdinchi
+from rdkit.Chem import rdinchi, rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from classwide._limits import DEFAULT_LIMITS, Limits
@@ -175,7 +175,10 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
         )
     with rdBase.BlockLogs():
         try:
-            work = Chem.RemoveHs(_clear_annotations(mol))
+            if mol.GetAtomsMatchingQuery(_ANNOTATED):
+                work = Chem.RemoveHs(_clear_annotations(mol))
+            else:
+                work = Chem.Mol(mol)  # nothing to clear, no hydrogen atom to remove
             # A wholly inorganic input (sodium chloride, potassium permanganate, sulfuric
             # acid) is judged as written: choosing its "parent" would turn sodium chloride
             # into hydrochloric acid, a listed precursor, which a salt of it is not.
@@ -184,11 +187,13 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
                 return (_parent(work),)
             # Steps that cannot change the structure are skipped: without a metal there is
             # no metal bond to break, and one fragment is its own largest.
-            if not {atom.GetAtomicNum() for atom in work.GetAtoms()} <= _ORGANIC_ELEMENTS:
+            if work.HasSubstructMatch(_NOT_ORGANIC):
                 work = _METAL_DISCONNECTOR.Disconnect(work)
-            work = _NORMALIZER.normalize(work)
+            _NORMALIZER.normalizeInPlace(work)
             single = len(Chem.GetMolFrags(work)) == 1
-            chosen = _UNCHARGER.uncharge(work if single else _FRAGMENT_CHOOSER.choose(work))
+            chosen = work if single else _FRAGMENT_CHOOSER.choose(work)
+            if chosen.GetAtomsMatchingQuery(_CHARGED):
+                chosen = _UNCHARGER.uncharge(chosen)
             Chem.SanitizeMol(chosen)
             parents = [_parent(chosen)]
             if every and work.GetNumAtoms() > chosen.GetNumAtoms():
@@ -209,6 +214,24 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
 
 # Elements whose radical in an organic structure is a drawing artefact (see below).
 _ORGANIC_ELEMENTS = frozenset({5, 6, 7, 8, 9, 14, 15, 16, 17, 34, 35, 53})
+_NOT_ORGANIC = Chem.MolFromSmarts("[" + "&".join(f"!#{z}" for z in sorted(_ORGANIC_ELEMENTS)) + "]")
+
+
+def _annotated_atom() -> Chem.Atom:
+    """A query for an atom that ``_clear_annotations`` or ``RemoveHs`` would change."""
+    query = rdqueries.AtomNumEqualsQueryAtom(1)
+    for other in (
+        rdqueries.IsotopeGreaterQueryAtom(0),
+        rdqueries.HasPropQueryAtom("molAtomMapNumber"),
+        rdqueries.NumRadicalElectronsGreaterQueryAtom(0),
+    ):
+        query.ExpandQuery(other, Chem.CompositeQueryType.COMPOSITE_OR)
+    return query
+
+
+_ANNOTATED = _annotated_atom()
+_CHARGED = rdqueries.FormalChargeGreaterQueryAtom(0)
+_CHARGED.ExpandQuery(rdqueries.FormalChargeLessQueryAtom(0), Chem.CompositeQueryType.COMPOSITE_OR)
 
 
 def _clear_annotations(mol: Chem.Mol) -> Chem.Mol:

@@ -424,6 +424,7 @@ class _AtomTables(NamedTuple):
     """What a fit reads of each atom of one molecule, read once (see ``neighbours``)."""
 
     neighbours: tuple[tuple[int, ...], ...]
+    bond_types: tuple[tuple[int, ...], ...]  # aligned with ``neighbours``
     elements: tuple[int, ...]
     symbols: tuple[str, ...]
     bonds: int
@@ -459,14 +460,60 @@ def _tables(mol: Chem.Mol) -> _AtomTables:
         or len(found.elements) != mol.GetNumAtoms()
         or found.bonds != mol.GetNumBonds()  # an RWMol edited since
     ):
-        atoms = list(mol.GetAtoms())
+        # Atoms and bonds are read by index: RDKit's Python iterators cost several times
+        # more. An atom's neighbours come in the order of its bonds' indices (RDKit appends
+        # a new bond to both atoms and keeps the order when one is removed), which is the
+        # order ``Atom.GetNeighbors`` gives.
+        atoms = [mol.GetAtomWithIdx(i) for i in range(mol.GetNumAtoms())]
+        bonded: list[list[int]] = [[] for _ in atoms]
+        types: list[list[int]] = [[] for _ in atoms]
+        for k in range(mol.GetNumBonds()):
+            bond = mol.GetBondWithIdx(k)
+            i, j, kind = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), int(bond.GetBondType())
+            bonded[i].append(j)
+            bonded[j].append(i)
+            types[i].append(kind)
+            types[j].append(kind)
         found = _TABLES[mol] = _AtomTables(
-            neighbours=tuple(tuple(n.GetIdx() for n in atom.GetNeighbors()) for atom in atoms),
+            neighbours=tuple(map(tuple, bonded)),
+            bond_types=tuple(map(tuple, types)),
             elements=tuple(atom.GetAtomicNum() for atom in atoms),
             symbols=tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
             bonds=mol.GetNumBonds(),
         )
     return found
+
+
+def group_key(mol: Chem.Mol, group: Group) -> tuple[object, ...] | None:
+    """The group as an ordered graph: equal keys mean the same group, atoms in the same order.
+
+    Two groups have equal keys when listing the atoms of each by index gives, position by
+    position, the same atom as SMILES writes it (element, aromaticity, charge, and hydrogens
+    where the bonds do not imply them) and the same bonds to the same positions in RDKit's
+    neighbour order, and the anchors are written alike. Then the one-to-one map between
+    them (the i-th atom to the i-th atom) keeps every order a fit reads (index order,
+    neighbour order, RDKit's order of matches), so anything a fit finds in one group
+    holds in the other with its atoms mapped. None when the group is bonded to anything
+    but its anchor (a ring closed onto the core): what is found there depends on more than
+    the group.
+    """
+    tables = _tables(mol)
+    atoms = sorted(group.atoms)
+    position = {a: k for k, a in enumerate(atoms)}
+    rows = []
+    for a in atoms:
+        bonded = []
+        for j, bond_type in zip(tables.neighbours[a], tables.bond_types[a], strict=True):
+            k = position.get(j)
+            if k is None:
+                if a != group.root or j != group.anchor:
+                    return None
+                k = -1
+            bonded.append((k, bond_type))
+        rows.append((tables.symbols[a], tuple(bonded)))
+    anchor = group.anchor
+    below = sum(1 for a in atoms if a < anchor)  # where the anchor stands in index order
+    return (tables.symbols[anchor], below, tuple(rows))
 
 
 def substituents_of(mol: Chem.Mol, within: frozenset[int], skeleton: frozenset[int]) -> list[Group]:
