@@ -264,3 +264,30 @@ def test_neighbour_tables_follow_rdkit_neighbour_order_even_after_edits():
             for i in range(mol.GetNumAtoms())
         )
         assert neighbours(mol) == expected, Chem.MolToSmiles(mol)
+
+
+def test_what_a_reading_would_decide_is_the_verdict_of_its_full_fit():
+    """Review notes ask only whether a reading takes the structure in (``takes_in``); that
+    must be the verdict of the reading's full fit, for every rule, reading and structure."""
+    import datetime as dt
+
+    from classwide._findings import Verdict
+    from classwide._scaffold import fit_rule, takes_in
+    from classwide._standardize import parse_structure, standardize
+
+    rules = default_rules()
+    day = dt.date(2026, 11, 30)
+    compared = members = 0
+    for smiles in _shared_memo_corpus()[::3]:
+        mol = standardize(parse_structure(smiles)).mol
+        for rule in rules.rules:
+            for reading in (None, *rule.readings):
+                fit = fit_rule(mol, rule, day, reading)
+                assert takes_in(mol, rule, day, reading) is (fit.verdict is Verdict.MATCH), (
+                    smiles,
+                    rule.id,
+                    reading,
+                )
+                compared += 1
+                members += fit.verdict is Verdict.MATCH
+    assert compared > 1000 and members > 100

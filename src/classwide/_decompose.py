@@ -12,7 +12,6 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import cast
 
 from rdkit import Chem
@@ -294,19 +293,13 @@ def _decompose_once(
     return cache.decompositions[key]
 
 
-@lru_cache(maxsize=256)
-def _bonds_of(query: Chem.Mol) -> tuple[tuple[int, int], ...]:
-    """The query's bonds as pairs of atom indices (read once per query)."""
-    return tuple((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in query.GetBonds())
-
-
 def _cut(
     cache: MolCache, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
 ) -> Cut:
     """Cut the molecule around one core match: groups per core atom, and ring closures."""
     mol = cache.mol
     core = frozenset(match)
-    query_bonds = {frozenset((match[i], match[j])) for i, j in _bonds_of(scaffold.core)}
+    query_bonds = {frozenset((match[i], match[j])) for i, j in scaffold.core_bonds}
     bonded = neighbours(mol)
     extra_bonds = [
         (a, j)
@@ -345,10 +338,10 @@ def _cut(
 def _assignments(scaffold: Scaffold, cut: Cut) -> tuple[Assignment, ...]:
     """Every way to hand the groups to the regions, atom by core atom."""
     per_atom_options = []
-    for map_number in sorted(m for m, _ in scaffold.core_atoms):
+    for map_number, ones in scaffold.single_regions_at:
         groups = sorted(cut.groups_at.get(map_number, ()), key=lambda g: g.root)
-        ones = [r for r in scaffold.regions if r.take == "one" and map_number in r.from_atoms]
-        per_atom_options.append(list(_assign(map_number, ones, groups)))
+        if ones or groups:  # an atom with neither adds nothing to any assignment
+            per_atom_options.append(list(_assign(map_number, ones, groups)))
     combinations = []
     for combination in itertools.product(*per_atom_options):
         assigned: dict[str, Group | None] = {}

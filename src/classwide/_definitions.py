@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rdkit import Chem
@@ -128,6 +129,20 @@ class Scaffold:
     regions: tuple[Region, ...]
     near_misses: tuple[NearMissPattern, ...]
 
+    @cached_property
+    def single_regions_at(self) -> tuple[tuple[int, tuple[Region, ...]], ...]:
+        """Each core map number, ascending, with the regions that take one group there."""
+        numbers = sorted(m for m, _ in self.core_atoms)
+        return tuple(
+            (m, tuple(r for r in self.regions if r.take == "one" and m in r.from_atoms))
+            for m in numbers
+        )
+
+    @cached_property
+    def core_bonds(self) -> tuple[tuple[int, int], ...]:
+        """The core query's bonds as pairs of query atom indices."""
+        return tuple((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in self.core.GetBonds())
+
     def region(self, region_id: str) -> Region:
         """Find a region or slot by id."""
         for region in self.all_regions():
@@ -191,6 +206,28 @@ class ClassRule(Provenance):
     def scaffold(self) -> Scaffold:
         """The first (usually the only) reference structure of the definition."""
         return self.scaffolds[0]
+
+    @cached_property
+    def patched_regions(self) -> Mapping[str, frozenset[str]]:
+        """Per reading id, the regions whose judgement its patch can change.
+
+        A patched clause's region, the slots below it, and the region whose slot it is.
+        """
+        found = {}
+        for reading in self.readings:
+            patched: set[str] = set()
+            for clause in reading.patch:
+                for scaffold in self.scaffolds:
+                    if not scaffold.has_region(clause.region):
+                        continue  # the clause's region belongs to another reference form
+                    region = scaffold.region(clause.region)
+                    patched.add(region.id)
+                    patched.update(slot.id for slot in region.descendants())
+                    for parent in scaffold.all_regions():
+                        if any(s.id == region.id for s in parent.slots):
+                            patched.add(parent.id)
+            found[reading.id] = frozenset(patched)
+        return found
 
     def clauses_at(self, day: dt.date | None, reading: Reading | None = None) -> tuple[Clause, ...]:
         """The clauses in force on ``day``, as written or under a reading."""

@@ -52,21 +52,18 @@ def _carbonyl(atom: Chem.Atom) -> bool:
     )
 
 
+# An uncharged, non-aromatic oxygen between two carbons, without hydrogen.
+_LINKING_OXYGEN = Chem.MolFromSmarts("[#8;!a;+0;D2;H0](~[#6])~[#6]")
+
+
 def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
     """(oxygen, carbon, kind) of every bond that undoing an ester or ether would cut."""
     found = []
-    for atom in mol.GetAtoms():
-        if (
-            atom.GetAtomicNum() != 8
-            or atom.GetIsAromatic()
-            or atom.GetFormalCharge()
-            or atom.GetDegree() != 2
-            or atom.GetTotalNumHs()
-        ):
-            continue
+    # Searched in RDKit: a Python loop over every atom costs more than the rest.
+    oxygens = sorted({o for o, *_ in mol.GetSubstructMatches(_LINKING_OXYGEN, maxMatches=10_000)})
+    for index in oxygens:
+        atom = mol.GetAtomWithIdx(index)
         neighbours = list(atom.GetNeighbors())
-        if not all(n.GetAtomicNum() == 6 for n in neighbours):
-            continue
         kind = "ester" if any(_carbonyl(n) for n in neighbours) else "ether"
         for carbon in neighbours:
             bond = mol.GetBondBetweenAtoms(atom.GetIdx(), carbon.GetIdx())
@@ -127,7 +124,11 @@ def undo_esters_and_ethers(
     # ester or ether group can hold (a polyether's backbone) is never tried, nor a
     # combination whose groups add up to more, or overlap (a group inside another's).
     cuts = [(cut, side) for cut in _cuts(mol) if (side := _side(mol, cut)) is not None]
-    elements = [atom.GetAtomicNum() for atom in mol.GetAtoms()] if formulas is not None else []
+    elements = (
+        [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
+        if formulas is not None
+        else []
+    )
     found: dict[str, Undone] = {}
     tried = 0
     for size in range(1, min(max_cuts, len(cuts)) + 1):

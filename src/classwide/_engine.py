@@ -32,7 +32,7 @@ from classwide._findings import (
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._lists import ListEntry, ListRule
 from classwide._rules import RuleSet
-from classwide._scaffold import fit_rule
+from classwide._scaffold import fit_rule, takes_in
 from classwide._standardize import Parent, parent_key
 
 
@@ -74,18 +74,7 @@ def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:
     touched = {m.region for m in fit.modifications} | {d.region for d in fit.differences}
     if "core" in touched:
         return False  # a changed core is outside under every reading
-    patched: set[str] = set()
-    for clause in reading.patch:
-        for scaffold in rule.scaffolds:
-            try:
-                region = scaffold.region(clause.region)
-            except KeyError:
-                continue  # the clause's region belongs to another reference form
-            patched.add(region.id)
-            patched.update(slot.id for slot in region.descendants())
-            for parent in scaffold.all_regions():
-                if any(s.id == region.id for s in parent.slots):
-                    patched.add(parent.id)
+    patched = rule.patched_regions[reading.id]
     return bool(touched & patched)
 
 
@@ -140,13 +129,13 @@ def judge_rule(
         for reading in rule.readings:
             if not _reading_can_matter(rule, reading, fit):
                 continue
-            alternative = fit_rule(mol, rule, day, reading, limits, cache)
-            if alternative.verdict is not fit.verdict:
+            would_match = takes_in(mol, rule, day, reading, limits, cache)
+            if would_match is not (fit.verdict is Verdict.MATCH):
                 notes.append(
                     ReviewNote(
                         reading=reading.id,
                         rule=rule.id,
-                        class_match_would_be=alternative.verdict is Verdict.MATCH,
+                        class_match_would_be=would_match,
                         status_would_be=Status.NOT_CONTROLLED,  # set by judge()
                         alternative=reading.alternative,
                     )

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import cast
+from typing import NamedTuple, cast
 
 from rdkit import Chem
 
@@ -164,6 +164,51 @@ def _combine(outcomes: Sequence[_Outcome]) -> _Outcome:
     )
 
 
+class _Plan(NamedTuple):
+    """What a fit reads of its scaffold and clauses, the same for every molecule."""
+
+    by_region: dict[str, list[Clause]]  # region id -> its clauses
+    judging: dict[str, tuple[Clause, ...]]  # region id -> the clauses of it and its slots
+    judged_by: dict[str, tuple[int, ...]]  # region id -> their ids
+    # Core positions that a clause names ("at the 4-position"): symmetric matches that
+    # put different atoms there decide differently, so both are kept.
+    positions: tuple[int, ...]
+    # Core atoms whose groups a region explains however many there are; a group left
+    # over on any other core atom changes the core itself.
+    claimed: frozenset[int]
+    core_names: dict[int, str]
+
+
+_PLANS = SharedMemo(1024)
+
+
+def _plan(scaffold: Scaffold, clauses: Sequence[Clause]) -> _Plan:
+    # Kept with the scaffold and clauses themselves, so that the ids in the key stay theirs.
+    key = (id(scaffold), tuple(map(id, clauses)))
+    found = _PLANS.get(key)
+    if found is not None:
+        return cast(tuple[_Plan, object], found)[0]
+    by_region: dict[str, list[Clause]] = defaultdict(list)
+    for clause in clauses:
+        by_region[clause.region].append(clause)
+    judging = {
+        region.id: tuple(
+            c for r in (region, *region.descendants()) for c in by_region.get(r.id, ())
+        )
+        for region in scaffold.all_regions()
+    }
+    plan = _Plan(
+        by_region=dict(by_region),
+        judging=judging,
+        judged_by={r: tuple(map(id, judged)) for r, judged in judging.items()},
+        positions=tuple(sorted({m for c in clauses for m in c.at})),
+        claimed=frozenset(m for r in scaffold.regions if r.take == "all" for m in r.from_atoms),
+        core_names=dict(scaffold.core_atoms),
+    )
+    _PLANS.put(key, (plan, (scaffold, tuple(clauses))))
+    return plan
+
+
 class _Fitter:
     """Explain every decomposition of one molecule under one set of clauses; keep the best.
 
@@ -184,20 +229,13 @@ class _Fitter:
         self.cache = cache if cache is not None and cache.mol is mol else MolCache(mol)
         self.scaffold = scaffold
         self.limits = limits
-        self.by_region: dict[str, list[Clause]] = defaultdict(list)
-        for clause in clauses:
-            self.by_region[clause.region].append(clause)
-        self.judging: dict[str, tuple[Clause, ...]] = {}  # region id -> clauses that judge it
-        self.judged_by: dict[str, tuple[int, ...]] = {}  # their ids
-        self.core_names = dict(scaffold.core_atoms)
-        # Core positions that a clause names ("at the 4-position"): symmetric matches that
-        # put different atoms there decide differently, so both are kept.
-        self.positions = tuple(sorted({m for c in clauses for m in c.at}))
-        # Core atoms whose groups a region explains however many there are; a group left
-        # over on any other core atom changes the core itself.
-        self.claimed = frozenset(
-            m for r in scaffold.regions if r.take == "all" for m in r.from_atoms
-        )
+        plan = _plan(scaffold, clauses)
+        self.by_region = plan.by_region
+        self.judging = plan.judging
+        self.judged_by = plan.judged_by
+        self.positions = plan.positions
+        self.claimed = plan.claimed
+        self.core_names = plan.core_names
 
     # -- the whole structure -----------------------------------------------------------------
 
@@ -227,6 +265,24 @@ class _Fitter:
             core_found=True,
             also=tuple(sorted(outcome.also)),
         )
+
+    def takes_in(self, reference_is_member: bool) -> bool:
+        """``fit().verdict is MATCH``, without choosing or wording the best account.
+
+        A member needs one account without a difference (so none of a changed core). The
+        best such account is one that changes nothing, if there is one: the structure is
+        then the reference itself, a member only where the definition includes it.
+        """
+        changed = unchanged = False
+        for decomposition in decompose(self.cache, self.scaffold, self.positions, self.limits):
+            if decomposition.cut.extra_bonds or decomposition.cut.closures:
+                continue
+            for assignment in decomposition.assignments:
+                outcome = self._explain(decomposition, assignment, ())
+                if not outcome.differences:
+                    changed = changed or bool(outcome.modifications)
+                    unchanged = unchanged or not outcome.modifications
+        return (changed or unchanged) if reference_is_member else changed and not unchanged
 
     def _absent(self) -> Fit:
         for pattern in self.scaffold.near_misses:
@@ -407,10 +463,6 @@ class _Fitter:
         # Shared by every fit of this molecule: the outcome depends only on the group and
         # on the clauses of the region, its slots and those it inherits (by identity: a
         # rule set's clauses live as long as it does).
-        if region.id not in self.judged_by:
-            below = (c for slot in region.descendants() for c in self._clauses(slot))
-            self.judging[region.id] = (*self._clauses(region), *below)
-            self.judged_by[region.id] = tuple(map(id, self.judging[region.id]))
         key = (
             self.scaffold.id,
             region.id,
@@ -739,6 +791,8 @@ def fit_scaffold(
     Returns:
         The best decomposition found: member when it has no unexplained difference.
     """
+    if cache is not None and cache.mol is mol and scaffold.id in cache.absent:
+        return cast(Fit, cache.absent[scaffold.id])  # the core is absent: nothing to fit
     fitter = _Fitter(mol, scaffold, clauses, limits, cache)
     return fitter.fit()
 
@@ -780,3 +834,26 @@ def fit_rule(
             best = fit
     assert best is not None
     return best
+
+
+def takes_in(
+    mol: Chem.Mol,
+    rule: ClassRule,
+    day: dt.date | None = None,
+    reading: Reading | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: MolCache | None = None,
+) -> bool:
+    """``fit_rule(...).verdict is Verdict.MATCH``, found without wording an explanation.
+
+    What a reading would decide is all that a review note needs.
+    """
+    clauses = rule.clauses_at(day, reading)
+    cache = cache if cache is not None else MolCache(mol)
+    for scaffold in rule.scaffolds:
+        if scaffold.id in cache.absent:
+            continue  # the core is absent: no member
+        fitter = _Fitter(mol, scaffold, clauses, limits, cache)
+        if fitter.takes_in(rule.reference_is_member):
+            return True
+    return False
