@@ -271,7 +271,9 @@ def test_what_a_reading_would_decide_is_the_verdict_of_its_full_fit():
     must be the verdict of the reading's full fit, for every rule, reading and structure."""
     import datetime as dt
 
+    from classwide._decompose import MolCache
     from classwide._findings import Verdict
+    from classwide._limits import DEFAULT_LIMITS
     from classwide._scaffold import fit_rule, takes_in
     from classwide._standardize import parse_structure, standardize
 
@@ -283,7 +285,9 @@ def test_what_a_reading_would_decide_is_the_verdict_of_its_full_fit():
         for rule in rules.rules:
             for reading in (None, *rule.readings):
                 fit = fit_rule(mol, rule, day, reading)
-                assert takes_in(mol, rule, day, reading) is (fit.verdict is Verdict.MATCH), (
+                clauses = rule.clauses_at(day, reading)
+                member = takes_in(mol, rule, clauses, MolCache(mol), DEFAULT_LIMITS)
+                assert member is (fit.verdict is Verdict.MATCH), (
                     smiles,
                     rule.id,
                     reading,

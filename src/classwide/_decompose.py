@@ -256,10 +256,7 @@ def decompose(
             tuple(frozenset(atom_of[m] for m in region.from_atoms) for region in scaffold.regions),
             tuple(atom_of.get(m) for m in positions),
         )
-        cut = _cut_once(cache, scaffold, match, atom_map)
-        anchors = tuple(
-            sorted({m for m, groups in cut.groups_at.items() if groups} | cut.closed_at)
-        )
+        anchors = _anchors(cache, scaffold, match, atom_map)
         if signature not in chosen or anchors < chosen[signature][1]:
             chosen[signature] = (match, anchors, atom_map)
     kept = tuple(
@@ -267,6 +264,31 @@ def decompose(
     )
     cache.distinct[key] = kept
     return kept
+
+
+def _anchors(
+    cache: MolCache, scaffold: Scaffold, match: tuple[int, ...], atom_map: dict[int, int]
+) -> tuple[int, ...]:
+    """The core map numbers that groups or unexpected rings are bonded to, ascending.
+
+    What ``_cut`` would find (``groups_at`` and ``closed_at``), found without cutting: of
+    the matches that decide alike, only the one kept is cut.
+    """
+    core = frozenset(match)
+    bonded = neighbours(cache.mol)
+    found = set()
+    for group in cache.around(core):
+        if group.anchor != -1:
+            found.add(atom_map[group.anchor])
+            continue
+        links = [atom_map[j] for i in group.atoms for j in bonded[i] if j in core]
+        touched = set(links)
+        if not (
+            len(links) >= 2
+            and any(r.take == "bridge" and touched <= set(r.from_atoms) for r in scaffold.regions)
+        ):
+            found |= touched  # a ring closed onto the core
+    return tuple(sorted(found))
 
 
 def _cut_once(
@@ -357,6 +379,9 @@ def _assign(
     map_number: int, regions: Sequence[Region], groups: Sequence[Group]
 ) -> Iterator[tuple[dict[str, Group | None], list[tuple[int, Group]]]]:
     """Every way to give each single-group region on one core atom one group (or none)."""
+    if not regions:  # every group is left over (the one way)
+        yield {}, [(map_number, g) for g in groups]
+        return
     # A region is left without a group only when there are fewer groups than regions:
     # a group is never left over while a region that could take it stands empty.
     choices: list[Group | None] = [*groups, *([None] * max(0, len(regions) - len(groups)))]

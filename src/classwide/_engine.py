@@ -129,7 +129,7 @@ def judge_rule(
         for reading in rule.readings:
             if not _reading_can_matter(rule, reading, fit):
                 continue
-            would_match = takes_in(mol, rule, day, reading, limits, cache)
+            would_match = takes_in(mol, rule, rule.clauses_at(day, reading), cache, limits)
             if would_match is not (fit.verdict is Verdict.MATCH):
                 notes.append(
                     ReviewNote(

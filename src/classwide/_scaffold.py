@@ -251,7 +251,12 @@ class _Fitter:
         for decomposition in decompositions:
             core = self._core_differences(decomposition)
             for assignment in decomposition.assignments:
-                outcome = self._explain(decomposition, assignment, core)
+                # An account with more differences than the best so far cannot win.
+                outcome = self._explain(
+                    decomposition, assignment, core, None if best is None else best[0][0]
+                )
+                if outcome is None:
+                    continue
                 rank = outcome.rank()
                 if best is None or rank < best[0]:
                     best = (rank, outcome)
@@ -278,11 +283,27 @@ class _Fitter:
             if decomposition.cut.extra_bonds or decomposition.cut.closures:
                 continue
             for assignment in decomposition.assignments:
-                outcome = self._explain(decomposition, assignment, ())
-                if not outcome.differences:
-                    changed = changed or bool(outcome.modifications)
-                    unchanged = unchanged or not outcome.modifications
+                modified = self._modified(decomposition, assignment)
+                if modified is not None:
+                    changed = changed or modified
+                    unchanged = unchanged or not modified
         return (changed or unchanged) if reference_is_member else changed and not unchanged
+
+    def _modified(self, decomposition: Decomposition, assignment: Assignment) -> bool | None:
+        """Whether the account changes anything; None when it has a difference.
+
+        The same as ``_explain``, but the regions after the first difference are not
+        explained.
+        """
+        if any(m not in self.claimed for m, _ in assignment.leftovers):
+            return None  # a group on a core atom that no region explains
+        modified = False
+        for region in self.scaffold.regions:
+            outcome = self._explain_region(region, decomposition, assignment)
+            if outcome.differences:
+                return None
+            modified = modified or bool(outcome.modifications)
+        return modified
 
     def _absent(self) -> Fit:
         for pattern in self.scaffold.near_misses:
@@ -317,15 +338,29 @@ class _Fitter:
         return (*bonds, *rings)
 
     def _explain(
-        self, decomposition: Decomposition, assignment: Assignment, core: tuple[Difference, ...]
-    ) -> _Outcome:
-        """Explain every region of one decomposition, and every group no region took."""
+        self,
+        decomposition: Decomposition,
+        assignment: Assignment,
+        core: tuple[Difference, ...],
+        most: int | None = None,
+    ) -> _Outcome | None:
+        """Explain every region of one decomposition, and every group no region took.
+
+        None as soon as there are more than ``most`` differences (None: no bound).
+        """
+        unclaimed = sum(1 for m, _ in assignment.leftovers if m not in self.claimed)
+        found = len(core) + unclaimed
+        if most is not None and found > most:
+            return None
         modifications: list[Modification] = []
         differences: list[Difference] = list(core)
         sub_regions: list[tuple[str, frozenset[int]]] = []
         also: set[str] = set()
         for region in self.scaffold.regions:
             outcome = self._explain_region(region, decomposition, assignment)
+            found += len(outcome.differences)
+            if most is not None and found > most:
+                return None
             modifications.extend(outcome.modifications)
             differences.extend(outcome.differences)
             sub_regions.append((region.id, decomposition.shown[region.id] | outcome.atoms))
@@ -837,19 +872,19 @@ def fit_rule(
 
 
 def takes_in(
-    mol: Chem.Mol,
-    rule: ClassRule,
-    day: dt.date | None = None,
-    reading: Reading | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    cache: MolCache | None = None,
+    mol: Chem.Mol, rule: ClassRule, clauses: Sequence[Clause], cache: MolCache, limits: Limits
 ) -> bool:
     """``fit_rule(...).verdict is Verdict.MATCH``, found without wording an explanation.
 
     What a reading would decide is all that a review note needs.
+
+    Args:
+        mol: the standardised parent.
+        rule: the definition.
+        clauses: its clauses, on a day and under a reading (``ClassRule.clauses_at``).
+        cache: per-molecule results shared across fits.
+        limits: bounds on the search.
     """
-    clauses = rule.clauses_at(day, reading)
-    cache = cache if cache is not None else MolCache(mol)
     for scaffold in rule.scaffolds:
         if scaffold.id in cache.absent:
             continue  # the core is absent: no member
