@@ -11,7 +11,7 @@ names. On that file, with the same number of processes for each, in one run:
    core (the piperidin-4-yl anilide), no explanation: the floor of any structural check.
 3. ``classwide screen FILE -o /dev/null``, with one worker and with all of them.
 
-    python bench/bench_rich.py [--workers N] [--limit N]
+    python bench/bench_rich.py [--workers N] [--limit N] [--baseline OLD/src ...]
 """
 
 from __future__ import annotations
@@ -132,10 +132,14 @@ def pooled(function, lines: list[str], workers: int) -> tuple[float, int]:
     return time.perf_counter() - start, total
 
 
-def screen(path: Path, workers: int) -> float:
+def screen(path: Path, workers: int, source: Path | None = None) -> float:
+    """Seconds for ``classwide screen``; ``source``: another checkout's ``src`` to run instead."""
     command = [sys.executable, "-m", "classwide.cli", "screen", str(path), "-o", os.devnull]
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     start = time.perf_counter()
-    subprocess.run([*command, "--workers", str(workers)], check=True)
+    subprocess.run([*command, "--workers", str(workers)], check=True, env=env)
     return time.perf_counter() - start
 
 
@@ -143,6 +147,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=None, help="first N records only")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="the src folder of another checkout (git worktree add ... OLD), screened the "
+        "same way in the same run (repeatable)",
+    )
     args = parser.parse_args()
     lines = (generated() + listed_fentanyls())[: args.limit]
     n, workers = len(lines), args.workers
@@ -153,6 +165,10 @@ def main() -> None:
         search_s, hits = pooled(_search, lines, workers)
         one_s = screen(path, 1)
         all_s = screen(path, workers) if workers > 1 else one_s
+        baselines = [
+            (source, screen(path, 1, source), screen(path, workers, source) if workers > 1 else 0)
+            for source in args.baseline
+        ]
 
     def row(label: str, seconds: float, processes: int) -> str:
         per_core = seconds * processes / n * 1000
@@ -166,6 +182,13 @@ def main() -> None:
         print(row(f"classwide screen --workers {workers}", all_s, workers))
         print(f"speed-up from 1 to {workers} workers: {one_s / all_s:.2f}")
     print(f"classwide screen / plain search time: {all_s / search_s:.1f}")
+    for source, base_one, base_all in baselines:
+        print(f"baseline {source}:")
+        print(row("  classwide screen --workers 1", base_one, 1))
+        if workers > 1:
+            print(row(f"  classwide screen --workers {workers}", base_all, workers))
+        print(f"  this code is {base_one / one_s:.2f} times as fast with 1 worker", end="")
+        print(f", {base_all / all_s:.2f} with {workers}" if workers > 1 else "")
 
 
 if __name__ == "__main__":

@@ -317,3 +317,27 @@ def test_a_timeout_is_reported_as_a_timeout_wherever_it_strikes():
     assert not [e for e in errors if e.startswith(("internal error", "cannot standardise"))]
     assert issubclass(batch.RecordTimeout, BaseException)
     assert not issubclass(batch.RecordTimeout, Exception)
+
+
+def test_a_timeout_swallowed_where_python_drops_exceptions_rings_again(monkeypatch):
+    """The alarm can ring inside a callback whose exceptions Python prints and drops (a
+    weak reference's, the garbage collector's); it rings again until the record ends, so
+    the record is still stopped and reported as a timeout."""
+    original = batch.classify_record
+
+    def swallowing(text, *args, **kwargs):
+        if text != "CCO":
+            return original(text, *args, **kwargs)
+        try:
+            time.sleep(2)  # the first ring, dropped as a callback would drop it
+        except batch.RecordTimeout:
+            pass
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            pass  # a slow record that only a second ring stops
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "classify_record", swallowing)
+    records = [batch.InputRecord("1", "CCO"), batch.InputRecord("2", "CCN")]
+    out = list(screen(records, CODES, DAY, limits=Limits(seconds_per_record=0.5), prefilter=False))
+    assert [r.error for r in out] == ["timeout: over 0.5 s on this record", None]

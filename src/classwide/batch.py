@@ -39,7 +39,6 @@ from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
 from classwide._api import classify_record, internal_error
 from classwide._dask import screen_on_dask
@@ -141,6 +140,7 @@ class _Alarm:
 
     def __init__(self) -> None:
         self.installed = False
+        self.armed = False
         self._usable: tuple[int, int, bool] | None = None
 
     def usable(self) -> bool:
@@ -159,15 +159,24 @@ class _Alarm:
         if not self.installed:
             signal.signal(signal.SIGALRM, _expire)
             self.installed = True
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        self.armed = True
+        # It rings again until disarmed: an exception raised inside a callback that Python
+        # runs for itself (a weak reference's, the garbage collector's) is printed and
+        # dropped, and the record would otherwise run on without a limit.
+        signal.setitimer(signal.ITIMER_REAL, seconds, _RING_AGAIN)
 
     def disarm(self) -> None:
+        self.armed = False  # first: a ring from here on is ignored
         if self.installed and self.usable():
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _expire(signum: int, frame: FrameType | None) -> NoReturn:
-    raise RecordTimeout
+_RING_AGAIN = 0.05  # seconds
+
+
+def _expire(signum: int, frame: FrameType | None) -> None:
+    if _ALARM.armed:
+        raise RecordTimeout
 
 
 _ALARM = _Alarm()
