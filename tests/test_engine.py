@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 from rdkit import Chem
@@ -200,11 +198,11 @@ _N1 = ("CCc2ccc(OC)c(F)c2", "CCc2ccc(F)c(OC)c2", "CC(C)c2ccccc2", "CCc2cccs2", "
 
 
 def _shared_memo_corpus() -> list[str]:
-    data = Path(__file__).resolve().parent / "data"
+    from conftest import read_csv
+
     found = []
     for name in ("kim2025_fentanyl_analogs.csv", "fentanyl_hunter_library.csv", "examples.csv"):
-        with (data / name).open(encoding="utf-8") as handle:
-            found.extend(row["smiles"] for row in csv.DictReader(handle) if row.get("smiles"))
+        found.extend(row["smiles"] for row in read_csv(name) if row.get("smiles"))
     found.extend(
         f"{acyl}N({aryl})C1CCN({n1})CC1{extra}"
         for acyl in ("CCC(=O)", "O=C(c3ccco3)")

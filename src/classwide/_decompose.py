@@ -282,13 +282,23 @@ def _anchors(
             found.add(atom_map[group.anchor])
             continue
         links = [atom_map[j] for i in group.atoms for j in bonded[i] if j in core]
-        touched = set(links)
-        if not (
-            len(links) >= 2
-            and any(r.take == "bridge" and touched <= set(r.from_atoms) for r in scaffold.regions)
-        ):
-            found |= touched  # a ring closed onto the core
+        if _expected_bridge(scaffold, links) is None:
+            found.update(links)  # a ring closed onto the core
     return tuple(sorted(found))
+
+
+def _expected_bridge(scaffold: Scaffold, links: Sequence[int]) -> Region | None:
+    """The bridge region that a ring piece fills, or None (a ring no region expects).
+
+    ``links``: the core map number of each bond between the piece and the core.
+    """
+    if len(links) < 2:
+        return None
+    touched = set(links)
+    return next(
+        (r for r in scaffold.regions if r.take == "bridge" and touched <= set(r.from_atoms)),
+        None,
+    )
 
 
 def _cut_once(
@@ -332,16 +342,13 @@ def _cut(
     groups_at: dict[int, list[Group]] = defaultdict(list)
     closures: list[RingClosure] = []
     bridged: dict[str, Group] = {}
-    bridges = [r for r in scaffold.regions if r.take == "bridge"]
     for group in cache.around(core):
         if group.anchor != -1:
             groups_at[atom_map[group.anchor]].append(group)
             continue
         links = sorted((atom_map[j], j, i) for i in group.atoms for j in bonded[i] if j in core)
         touched = tuple(sorted({m for m, _, _ in links}))
-        bridge = next(
-            (r for r in bridges if len(links) >= 2 and set(touched) <= set(r.from_atoms)), None
-        )
+        bridge = _expected_bridge(scaffold, [m for m, _, _ in links])
         if bridge is not None:
             # A ring the definition expects, such as a cyclic acetal's -CH2CH2-.
             _, anchor, root = links[0]

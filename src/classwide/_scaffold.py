@@ -164,7 +164,7 @@ def _combine(outcomes: Sequence[_Outcome]) -> _Outcome:
     )
 
 
-class _Plan(NamedTuple):
+class _FitSetup(NamedTuple):
     """What a fit reads of its scaffold and clauses, the same for every molecule."""
 
     by_region: dict[str, list[Clause]]  # region id -> its clauses
@@ -179,15 +179,15 @@ class _Plan(NamedTuple):
     core_names: dict[int, str]
 
 
-_PLANS = SharedMemo(1024)
+_SETUPS = SharedMemo(1024)
 
 
-def _plan(scaffold: Scaffold, clauses: Sequence[Clause]) -> _Plan:
+def _fit_setup(scaffold: Scaffold, clauses: Sequence[Clause]) -> _FitSetup:
     # Kept with the scaffold and clauses themselves, so that the ids in the key stay theirs.
     key = (id(scaffold), tuple(map(id, clauses)))
-    found = _PLANS.get(key)
+    found = _SETUPS.get(key)
     if found is not None:
-        return cast(tuple[_Plan, object], found)[0]
+        return cast(tuple[_FitSetup, object], found)[0]
     by_region: dict[str, list[Clause]] = defaultdict(list)
     for clause in clauses:
         by_region[clause.region].append(clause)
@@ -197,7 +197,7 @@ def _plan(scaffold: Scaffold, clauses: Sequence[Clause]) -> _Plan:
         )
         for region in scaffold.all_regions()
     }
-    plan = _Plan(
+    setup = _FitSetup(
         by_region=dict(by_region),
         judging=judging,
         judged_by={r: tuple(map(id, judged)) for r, judged in judging.items()},
@@ -205,8 +205,8 @@ def _plan(scaffold: Scaffold, clauses: Sequence[Clause]) -> _Plan:
         claimed=frozenset(m for r in scaffold.regions if r.take == "all" for m in r.from_atoms),
         core_names=dict(scaffold.core_atoms),
     )
-    _PLANS.put(key, (plan, (scaffold, tuple(clauses))))
-    return plan
+    _SETUPS.put(key, (setup, (scaffold, tuple(clauses))))
+    return setup
 
 
 class _Fitter:
@@ -229,13 +229,13 @@ class _Fitter:
         self.cache = cache if cache is not None and cache.mol is mol else MolCache(mol)
         self.scaffold = scaffold
         self.limits = limits
-        plan = _plan(scaffold, clauses)
-        self.by_region = plan.by_region
-        self.judging = plan.judging
-        self.judged_by = plan.judged_by
-        self.positions = plan.positions
-        self.claimed = plan.claimed
-        self.core_names = plan.core_names
+        setup = _fit_setup(scaffold, clauses)
+        self.by_region = setup.by_region
+        self.judging = setup.judging
+        self.judged_by = setup.judged_by
+        self.positions = setup.positions
+        self.claimed = setup.claimed
+        self.core_names = setup.core_names
 
     # -- the whole structure -----------------------------------------------------------------
 

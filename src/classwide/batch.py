@@ -340,6 +340,7 @@ def _classify_one(
             # next record's prefilter or in serialisation, where nothing catches it.
             _ALARM.disarm()
     except RecordTimeout:
+        _ALARM.disarm()  # a second ring may have struck before the first disarm finished
         return error_record(
             record, f"timeout: over {job.limits.seconds_per_record:g} s on this record", job, rules
         )
