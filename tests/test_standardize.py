@@ -168,3 +168,46 @@ def test_every_organic_component_is_standardised_once():
     text = f"{FENTANYL}.[Na+].{docusate}.[Cl-].O.[CH3:3]CC(=O)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1"
     smiles = [p.smiles for p in standardize_components(parse_structure(text))]
     assert smiles == [docusate.replace("[O-]", "O"), FENTANYL]
+
+
+# Structures that RDKit's normaliser rewrites after they are read (reading already
+# rewrites nitro, N-oxides, azides and diazo groups): a phosphorus drawn like a neutral
+# nitro group, a sulfoxide, a conjugated cation and a charge-separated amidine.
+_NORMALISED_FORMS = ("CP(=O)=O", "CS(C)=O", "C[N+](C)=CC=CN", "Cc1cc[n-]c(=[N+](C)C)c1")
+
+
+@pytest.mark.parametrize("smiles", _NORMALISED_FORMS)
+def test_a_structure_normalisation_rewrites_is_never_left_alone(smiles):
+    from classwide._standardize import _NORMALIZER, may_normalize
+
+    mol = parse_structure(smiles)
+    rewritten = Chem.Mol(mol)
+    _NORMALIZER.normalizeInPlace(rewritten)
+    Chem.SanitizeMol(rewritten)
+    assert Chem.MolToSmiles(rewritten) != Chem.MolToSmiles(mol)
+    assert may_normalize(mol)
+
+
+def test_a_structure_left_alone_is_one_normalisation_would_not_change():
+    from conftest import DATA, read_csv
+
+    from classwide._standardize import _NORMALIZER, may_normalize
+
+    lines = (DATA / "moses-train-sample.smi").read_text().splitlines()
+    corpus = [line.split()[0] for line in lines if line.strip()]
+    for name in ("examples.csv", "kim2025_fentanyl_analogs.csv", "faves_v3_benchmark.csv"):
+        corpus.extend(row["smiles"] for row in read_csv(name) if row.get("smiles"))
+    left_alone = 0
+    for smiles in filter(None, corpus):
+        try:
+            mol = parse_structure(smiles)
+        except ParseError:
+            continue
+        if may_normalize(mol):
+            continue
+        left_alone += 1
+        rewritten = Chem.Mol(mol)
+        _NORMALIZER.normalizeInPlace(rewritten)
+        Chem.SanitizeMol(rewritten)
+        assert Chem.MolToSmiles(rewritten) == Chem.MolToSmiles(mol), smiles
+    assert left_alone > 1000

@@ -165,6 +165,15 @@ class MolCache:
         # for every group a region is tried with (the query is kept alive by the key).
         self._matches: dict[tuple[Chem.Mol, int], tuple[tuple[int, ...], ...]] = {}
 
+    def core_matches_of(self, scaffold: Scaffold, limits: Limits) -> tuple[tuple[int, ...], ...]:
+        """Every match of the scaffold's core (not uniquified), up to the limit."""
+        found = self.core_matches.get(scaffold.id)
+        if found is None:
+            found = self.core_matches[scaffold.id] = self.mol.GetSubstructMatches(
+                scaffold.core, uniquify=False, maxMatches=limits.max_core_matches
+            )
+        return found
+
     def around(self, core: frozenset[int]) -> list[Group]:
         """The groups bonded to the atoms ``core`` (the same for every match of those atoms)."""
         if core not in self._around:
@@ -243,12 +252,8 @@ def decompose(
     key = (scaffold.id, positions)
     if key in cache.distinct:
         return cache.distinct[key]
-    if scaffold.id not in cache.core_matches:
-        cache.core_matches[scaffold.id] = cache.mol.GetSubstructMatches(
-            scaffold.core, uniquify=False, maxMatches=limits.max_core_matches
-        )
     chosen: dict[tuple, tuple[tuple[int, ...], tuple[int, ...], dict[int, int]]] = {}
-    for match in sorted(cache.core_matches[scaffold.id]):
+    for match in sorted(cache.core_matches_of(scaffold, limits)):
         atom_map = {match[q]: m for m, q in scaffold.core_map_to_query}
         atom_of = {m: a for a, m in atom_map.items()}
         signature = (

@@ -185,6 +185,10 @@ class Example:
     as_of: dt.date | None = None  # the law of that day (None: every clause of the file)
 
 
+# Days whose clauses a rule keeps at hand (a service asked about many days starts afresh).
+_DAYS_KEPT = 64
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClassRule(Provenance):
     """A class-wide legal definition (a class, or a precursor family), loaded from one file."""
@@ -231,7 +235,21 @@ class ClassRule(Provenance):
 
     def clauses_at(self, day: dt.date | None, reading: Reading | None = None) -> tuple[Clause, ...]:
         """The clauses in force on ``day``, as written or under a reading."""
-        return tuple(c for c in self.clauses_under(reading) if c.in_force(day))
+        key = (day, id(reading))
+        found = self._clauses_on.get(key)
+        if found is None or found[0] is not reading:
+            if len(self._clauses_on) >= _DAYS_KEPT:
+                self._clauses_on.clear()
+            clauses = tuple(c for c in self.clauses_under(reading) if c.in_force(day))
+            found = self._clauses_on[key] = (reading, clauses)  # the reading kept with its id
+        return found[1]
+
+    @cached_property
+    def _clauses_on(
+        self,
+    ) -> dict[tuple[dt.date | None, int], tuple[Reading | None, tuple[Clause, ...]]]:
+        # Every record of a run asks for the clauses of the same day and readings.
+        return {}
 
     def period_at(self, day: dt.date) -> Period | None:
         """The period in force on ``day``, or None."""

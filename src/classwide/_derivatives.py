@@ -23,6 +23,8 @@ from itertools import combinations
 
 from rdkit import Chem, rdBase
 
+from classwide._vocabulary import elements
+
 # Heroin has two esters; three covers the mixed esters and ethers that lists meet, while
 # keeping the number of pieces tried small (a structure with eight such bonds: 92 pieces).
 MAX_CUTS = 3
@@ -124,11 +126,9 @@ def undo_esters_and_ethers(
     # ester or ether group can hold (a polyether's backbone) is never tried, nor a
     # combination whose groups add up to more, or overlap (a group inside another's).
     cuts = [(cut, side) for cut in _cuts(mol) if (side := _side(mol, cut)) is not None]
-    elements = (
-        [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
-        if formulas is not None
-        else []
-    )
+    if not cuts:
+        return []
+    element = elements(mol)
     found: dict[str, Undone] = {}
     tried = 0
     for size in range(1, min(max_cuts, len(cuts)) + 1):
@@ -147,7 +147,7 @@ def undo_esters_and_ethers(
             if formulas is not None:
                 # The piece is every atom but the groups cut off (``_undo`` checks it).
                 gone = frozenset().union(*sides)
-                kept = (n for i, n in enumerate(elements) if i not in gone)
+                kept = (n for i, n in enumerate(element) if i not in gone)
                 if heavy_formula_of(kept) not in formulas:
                     continue
             piece = _undo(mol, tuple(cut for cut, _ in combo))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,16 @@ class Limits:
     # A drug-like structure is decided in milliseconds; one that takes seconds is
     # pathological (a huge cage, a symmetric macrocycle) and must not hold up a batch.
     seconds_per_record: float = 10.0
+
+    # A fit's memo keys hold the limits: hashed once, not at every look-up.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        values = tuple(getattr(self, f.name) for f in fields(self) if f.compare)
+        object.__setattr__(self, "_hash", hash(values))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 DEFAULT_LIMITS = Limits()

@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import NamedTuple, cast
 
@@ -33,7 +33,7 @@ from rdkit import Chem
 from classwide import _wording as wording
 from classwide._decompose import Assignment, Decomposition, MolCache, SharedMemo, decompose
 from classwide._definitions import ClassRule, Clause, Reading, Region, Scaffold
-from classwide._findings import Difference, Fit, Modification, Verdict
+from classwide._findings import Difference, Fit, Modification
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._vocabulary import (
     ABSENT_KINDS,
@@ -62,15 +62,17 @@ def _map_index(query: Chem.Mol) -> dict[int, int]:
     return {a.GetAtomMapNum(): a.GetIdx() for a in query.GetAtoms() if a.GetAtomMapNum()}
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """How one region, or a whole decomposition, was explained."""
+class _Outcome(NamedTuple):
+    """How one region, or a whole decomposition, was explained.
+
+    A named tuple: a fentanyl library builds and hashes thousands of these per second.
+    """
 
     modifications: tuple[Modification, ...] = ()
     differences: tuple[Difference, ...] = ()
     atoms: frozenset[int] = frozenset()
     sub_regions: tuple[tuple[str, frozenset[int]], ...] = ()
-    also: frozenset[str] = field(default_factory=frozenset)
+    also: frozenset[str] = frozenset()
     generic: bool = False  # "replaced by X": used when no more specific account is as short
 
     def rank(self) -> tuple[int, int, int, str]:
@@ -242,10 +244,9 @@ class _Fitter:
     def fit(self) -> Fit:
         decompositions = decompose(self.cache, self.scaffold, self.positions, self.limits)
         if not decompositions:
-            # Without the core, the answer depends on the molecule and the scaffold only.
             absent = self.cache.absent
             if self.scaffold.id not in absent:
-                absent[self.scaffold.id] = self._absent()
+                absent[self.scaffold.id] = _absent_fit(self.mol, self.scaffold)
             return cast(Fit, absent[self.scaffold.id])
         best: tuple[tuple[int, int, int, str], _Outcome] | None = None
         for decomposition in decompositions:
@@ -304,17 +305,6 @@ class _Fitter:
                 return None
             modified = modified or bool(outcome.modifications)
         return modified
-
-    def _absent(self) -> Fit:
-        for pattern in self.scaffold.near_misses:
-            if self.mol.HasSubstructMatch(pattern.query):
-                atoms = self.mol.GetSubstructMatch(pattern.query)
-                return Fit(
-                    differences=(Difference("core", pattern.says, tuple(sorted(atoms))),),
-                    core_found=False,
-                    near=True,
-                )
-        return Fit(differences=(Difference("core", self.scaffold.absent, ()),), core_found=False)
 
     def _core_differences(self, decomposition: Decomposition) -> tuple[Difference, ...]:
         """The changes to the core itself: extra bonds in it, rings closed onto it."""
@@ -534,10 +524,16 @@ class _Fitter:
             group_key,
         )
         found = _EXPLAINED.get(key)
-        atoms = sorted(group.atoms)
+        atoms = tuple(sorted(group.atoms))
         if found is not None:
-            positional, _ = cast(tuple[_Outcome, object], found)
-            return _renumbered(positional, atoms.__getitem__)
+            positional, last, _ = cast(
+                tuple[_Outcome, list[tuple[tuple[int, ...], _Outcome]], object], found
+            )
+            seen_atoms, seen = last[0]  # one read: another thread may replace it
+            if seen_atoms != atoms:  # a library repeats a group at the same atoms often
+                seen = _renumbered(positional, atoms.__getitem__)
+                last[0] = (atoms, seen)
+            return seen
         outcome = self._explain_one_uncached(region, group, inherited)
         position = {a: k for k, a in enumerate(atoms)}
         try:
@@ -545,8 +541,10 @@ class _Fitter:
         except KeyError:
             return outcome  # it names an atom outside the group: kept for this molecule only
         # The region and the clauses are kept alive with the answer, so that the ids in
-        # its key cannot be taken by other objects while it is held.
-        _EXPLAINED.put(key, (positional, (region, self.judging[region.id], inherited)))
+        # its key cannot be taken by other objects while it is held. The answer last
+        # given, with its atoms, is kept too: outcomes are immutable, so it is shared.
+        keep = (region, self.judging[region.id], inherited)
+        _EXPLAINED.put(key, (positional, [(atoms, outcome)], keep))
         return outcome
 
     def _complete(self, region: Region) -> bool:
@@ -629,7 +627,7 @@ class _Fitter:
                 if not other.differences:
                     also |= {c for m in other.modifications for c in m.clauses} - used
                     also |= set(other.also)
-            best = replace(best, also=frozenset(also))
+            best = best._replace(also=frozenset(also))
         return best
 
     def _skeleton_outcomes(
@@ -691,8 +689,8 @@ class _Fitter:
                         self._substituent_outcome(region, piece, allowed, list(substituting))
                     )
                 combined = _combine(parts)
-                yield replace(
-                    combined, atoms=group.atoms, sub_regions=(*subs, *combined.sub_regions)
+                yield combined._replace(
+                    atoms=group.atoms, sub_regions=(*subs, *combined.sub_regions)
                 )
 
     def _skeleton_replaced(
@@ -807,6 +805,19 @@ class _Fitter:
         )
 
 
+def _absent_fit(mol: Chem.Mol, scaffold: Scaffold) -> Fit:
+    """The fit of a structure without the scaffold's core: a known near miss of it, or none."""
+    for pattern in scaffold.near_misses:
+        if mol.HasSubstructMatch(pattern.query):
+            atoms = mol.GetSubstructMatch(pattern.query)
+            return Fit(
+                differences=(Difference("core", pattern.says, tuple(sorted(atoms))),),
+                core_found=False,
+                near=True,
+            )
+    return Fit(differences=(Difference("core", scaffold.absent, ()),), core_found=False)
+
+
 def fit_scaffold(
     mol: Chem.Mol,
     scaffold: Scaffold,
@@ -826,8 +837,12 @@ def fit_scaffold(
     Returns:
         The best decomposition found: member when it has no unexplained difference.
     """
-    if cache is not None and cache.mol is mol and scaffold.id in cache.absent:
-        return cast(Fit, cache.absent[scaffold.id])  # the core is absent: nothing to fit
+    if cache is not None and cache.mol is mol:
+        # Without the core, the answer depends on the molecule and the scaffold only.
+        if scaffold.id not in cache.absent and not cache.core_matches_of(scaffold, limits):
+            cache.absent[scaffold.id] = _absent_fit(mol, scaffold)
+        if scaffold.id in cache.absent:
+            return cast(Fit, cache.absent[scaffold.id])
     fitter = _Fitter(mol, scaffold, clauses, limits, cache)
     return fitter.fit()
 
@@ -855,20 +870,21 @@ def fit_rule(
     """
     clauses = rule.clauses_at(day, reading)
     cache = cache if cache is not None else MolCache(mol)
-    best: Fit | None = None
+    member = rule.reference_is_member
+    best: tuple[tuple[bool, bool, int], Fit] | None = None
     for scaffold in rule.scaffolds:
         fit = fit_scaffold(mol, scaffold, clauses, limits, cache)
-        if rule.reference_is_member:
-            fit = replace(fit, reference_is_member=True)
-        rank = (fit.verdict is not Verdict.MATCH, not fit.core_found, len(fit.differences))
-        if best is None or rank < (
-            best.verdict is not Verdict.MATCH,
-            not best.core_found,
-            len(best.differences),
-        ):
-            best = fit
+        matched = (
+            fit.core_found
+            and not fit.differences
+            and bool(fit.modifications or member or fit.reference_is_member)
+        )
+        rank = (not matched, not fit.core_found, len(fit.differences))
+        if best is None or rank < best[0]:
+            best = (rank, fit)
     assert best is not None
-    return best
+    fit = best[1]
+    return replace(fit, reference_is_member=True) if member else fit
 
 
 def takes_in(

@@ -91,7 +91,7 @@ def parse_structure(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Chem.Mol:
                 raise ParseError("unreadable MOL block")
             return _sanitize(mol, "MOL block")
         smiles = text.strip()
-        if any(ch.isspace() for ch in smiles):
+        if _WHITE_SPACE.search(smiles):
             raise ParseError(f"unparsable SMILES {_quote(smiles)}: it contains white space")
         mol = Chem.MolFromSmiles(smiles, sanitize=False)
         if mol is None:
@@ -175,10 +175,12 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
         )
     with rdBase.BlockLogs():
         try:
-            if mol.GetAtomsMatchingQuery(_ANNOTATED):
-                work = Chem.RemoveHs(_clear_annotations(mol))
-            else:
+            # "As read": a sanitised copy of the input, which no step below has changed yet.
+            as_read = not mol.GetAtomsMatchingQuery(_ANNOTATED)
+            if as_read:
                 work = Chem.Mol(mol)  # nothing to clear, no hydrogen atom to remove
+            else:
+                work = Chem.RemoveHs(_clear_annotations(mol))
             # A wholly inorganic input (sodium chloride, potassium permanganate, sulfuric
             # acid) is judged as written: choosing its "parent" would turn sodium chloride
             # into hydrochloric acid, a listed precursor, which a salt of it is not.
@@ -189,12 +191,19 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
             # no metal bond to break, and one fragment is its own largest.
             if work.HasSubstructMatch(_NOT_ORGANIC):
                 work = _METAL_DISCONNECTOR.Disconnect(work)
-            _NORMALIZER.normalizeInPlace(work)
+                as_read = False
+            # A structure that no normalisation can change, read and sanitised as written,
+            # is sanitised already.
+            if may_normalize(work):
+                _NORMALIZER.normalizeInPlace(work)
+                as_read = False
             single = len(Chem.GetMolFrags(work)) == 1
             chosen = work if single else _FRAGMENT_CHOOSER.choose(work)
             if chosen.GetAtomsMatchingQuery(_CHARGED):
                 chosen = _UNCHARGER.uncharge(chosen)
-            Chem.SanitizeMol(chosen)
+                as_read = False
+            if not (single and as_read):
+                Chem.SanitizeMol(chosen)
             parents = [_parent(chosen)]
             if every and work.GetNumAtoms() > chosen.GetNumAtoms():
                 seen = {parents[0].smiles}
@@ -230,8 +239,19 @@ def _annotated_atom() -> Chem.Atom:
 
 
 _ANNOTATED = _annotated_atom()
+_HETERO_MULTIPLE = Chem.MolFromSmarts("[!#6]=,#[!#6]")
 _CHARGED = rdqueries.FormalChargeGreaterQueryAtom(0)
 _CHARGED.ExpandQuery(rdqueries.FormalChargeLessQueryAtom(0), Chem.CompositeQueryType.COMPOSITE_OR)
+
+
+def may_normalize(mol: Chem.Mol) -> bool:
+    """False when no normalisation of RDKit's (the pinned version's list) can change ``mol``.
+
+    Each one starts from a charged atom (the charge rules, sulfone, phosphate) or from a
+    double or triple bond between two atoms other than carbon (nitro, N-oxide, azide,
+    diazo, sulfoxide). A structure with neither, most of any catalogue, is left alone.
+    """
+    return bool(mol.GetAtomsMatchingQuery(_CHARGED)) or mol.HasSubstructMatch(_HETERO_MULTIPLE)
 
 
 def _clear_annotations(mol: Chem.Mol) -> Chem.Mol:
@@ -261,13 +281,19 @@ def _clear_annotations(mol: Chem.Mol) -> Chem.Mol:
 
 
 def _has_carbon(mol: Chem.Mol) -> bool:
-    return any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms())
+    return mol.HasSubstructMatch(_CARBON)
+
+
+_CARBON = Chem.MolFromSmarts("[#6]")
 
 
 def _parent(work: Chem.Mol) -> Parent:
     """The parent, renumbered so that atom indices follow its canonical SMILES."""
     smiles = Chem.MolToSmiles(work)
-    order = list(work.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
+    # Read as RDKit writes the property, "[0,5,1,...]": a third of the cost of a dictionary
+    # of every property.
+    written = work.GetProp("_smilesAtomOutputOrder")
+    order = [int(i) for i in written.strip("[]").split(",") if i]
     return Parent(mol=Chem.RenumberAtoms(work, order), smiles=smiles)
 
 
@@ -285,6 +311,7 @@ def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:
 
 
 _STEREO = re.compile(r"[@/\\]")
+_WHITE_SPACE = re.compile(r"\s")
 
 
 def _quote(text: str, width: int = 60) -> str:

@@ -29,9 +29,11 @@ HALOGENS = frozenset({9, 17, 35, 53})
 _C, _N, _O, _P, _S = 6, 7, 8, 15, 16
 
 
-@dataclass(frozen=True)
-class Group:
-    """Atoms of a molecule that hang off ``anchor`` through the bond ``anchor``-``root``."""
+class Group(NamedTuple):
+    """Atoms of a molecule that hang off ``anchor`` through the bond ``anchor``-``root``.
+
+    A named tuple: groups are built, hashed and compared as keys throughout a fit.
+    """
 
     atoms: frozenset[int]
     root: int
