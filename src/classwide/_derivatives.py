@@ -23,7 +23,7 @@ from itertools import combinations
 
 from rdkit import Chem, rdBase
 
-from classwide._vocabulary import elements
+from classwide._vocabulary import bond_types, elements, neighbours
 
 # Heroin has two esters; three covers the mixed esters and ethers that lists meet, while
 # keeping the number of pieces tried small (a structure with eight such bonds: 92 pieces).
@@ -47,31 +47,29 @@ class Undone:
     removed: tuple[int, ...]  # the structure's atoms that the undone groups held
 
 
-def _carbonyl(atom: Chem.Atom) -> bool:
-    return atom.GetAtomicNum() == 6 and any(
-        b.GetBondType() == Chem.BondType.DOUBLE and b.GetOtherAtom(atom).GetAtomicNum() == 8
-        for b in atom.GetBonds()
-    )
-
-
 # An uncharged, non-aromatic oxygen between two carbons, without hydrogen.
 _LINKING_OXYGEN = Chem.MolFromSmarts("[#8;!a;+0;D2;H0](~[#6])~[#6]")
+_OXYGEN = 8
+_SINGLE, _DOUBLE = int(Chem.BondType.SINGLE), int(Chem.BondType.DOUBLE)
 
 
 def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
     """(oxygen, carbon, kind) of every bond that undoing an ester or ether would cut."""
     found = []
+    bonded, kinds, element = neighbours(mol), bond_types(mol), elements(mol)
     # Searched in RDKit: a Python loop over every atom costs more than the rest.
     oxygens = sorted({o for o, *_ in mol.GetSubstructMatches(_LINKING_OXYGEN, maxMatches=10_000)})
-    for index in oxygens:
-        atom = mol.GetAtomWithIdx(index)
-        neighbours = list(atom.GetNeighbors())
-        kind = "ester" if any(_carbonyl(n) for n in neighbours) else "ether"
-        for carbon in neighbours:
-            bond = mol.GetBondBetweenAtoms(atom.GetIdx(), carbon.GetIdx())
-            if bond.IsInRing() or bond.GetBondType() != Chem.BondType.SINGLE:
+    for oxygen in oxygens:
+        # An ester's oxygen is bonded to a carbonyl carbon (C=O); an ether's is not.
+        ester = any(
+            element[j] == _OXYGEN and kind == _DOUBLE
+            for carbon in bonded[oxygen]
+            for j, kind in zip(bonded[carbon], kinds[carbon], strict=True)
+        )
+        for carbon, kind in zip(bonded[oxygen], kinds[oxygen], strict=True):
+            if kind != _SINGLE or mol.GetBondBetweenAtoms(oxygen, carbon).IsInRing():
                 continue
-            found.append((atom.GetIdx(), carbon.GetIdx(), kind))
+            found.append((oxygen, carbon, "ester" if ester else "ether"))
     return found
 
 
@@ -159,13 +157,13 @@ def undo_esters_and_ethers(
 def _side(mol: Chem.Mol, cut: tuple[int, int, str]) -> frozenset[int] | None:
     """The atoms a cut removes on its own, or None when they are more than a group holds."""
     oxygen, carbon, _ = cut
+    bonded = neighbours(mol)
     seen = {carbon}
     frontier = [carbon]
     while frontier:
-        atom = mol.GetAtomWithIdx(frontier.pop())
-        for neighbour in atom.GetNeighbors():
-            index = neighbour.GetIdx()
-            if index in seen or (index == oxygen and atom.GetIdx() == carbon):
+        atom = frontier.pop()
+        for index in bonded[atom]:
+            if index in seen or (index == oxygen and atom == carbon):
                 continue
             if index == oxygen:
                 return None  # the oxygen is reached another way: not a cut-off group

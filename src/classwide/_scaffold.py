@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import NamedTuple, cast
 
 from rdkit import Chem
+from rdkit.Chem import FilterCatalog
 
 from classwide import _wording as wording
 from classwide._decompose import Assignment, Decomposition, MolCache, SharedMemo, decompose
@@ -186,7 +187,8 @@ _SETUPS = SharedMemo(1024)
 
 def _fit_setup(scaffold: Scaffold, clauses: Sequence[Clause]) -> _FitSetup:
     # Kept with the scaffold and clauses themselves, so that the ids in the key stay theirs.
-    key = (id(scaffold), tuple(map(id, clauses)))
+    # A rule hands the same tuple of clauses to every fit of a day (``clauses_at``).
+    key = (id(scaffold), id(clauses) if isinstance(clauses, tuple) else tuple(map(id, clauses)))
     found = _SETUPS.get(key)
     if found is not None:
         return cast(tuple[_FitSetup, object], found)[0]
@@ -805,6 +807,42 @@ class _Fitter:
         )
 
 
+_CORE_CATALOGS = SharedMemo(256)
+_NO_CORE = SharedMemo(1024)
+
+
+def _look_for_cores(mol: Chem.Mol, rule: ClassRule, cache: MolCache) -> None:
+    """Settle at once the scaffolds of a rule whose cores and near misses are all absent.
+
+    One search of a catalogue of every core and known near miss of the rule's scaffolds
+    (seven reference forms of synthetic cannabinoids) costs about what one search costs
+    from Python. When nothing matches, each scaffold's fit is its plain absent fit.
+    """
+    found = _CORE_CATALOGS.get(id(rule))
+    if found is None:
+        catalog = FilterCatalog.FilterCatalog()
+        for scaffold in rule.scaffolds:
+            for query in (scaffold.core, *(p.query for p in scaffold.near_misses)):
+                name = str(catalog.GetNumEntries())
+                matcher = FilterCatalog.SmartsMatcher(name, query, 1)
+                catalog.AddEntry(FilterCatalog.FilterCatalogEntry(name, matcher))
+        found = (catalog, rule)  # the rule kept with its id
+        _CORE_CATALOGS.put(id(rule), found)
+    if not cast(tuple[FilterCatalog.FilterCatalog, ClassRule], found)[0].HasMatch(mol):
+        for scaffold in rule.scaffolds:
+            cache.absent[scaffold.id] = _no_core(scaffold)
+
+
+def _no_core(scaffold: Scaffold) -> Fit:
+    """The fit of a structure with neither the scaffold's core nor a near miss of it."""
+    found = _NO_CORE.get(id(scaffold))
+    if found is None:
+        fit = Fit(differences=(Difference("core", scaffold.absent, ()),), core_found=False)
+        found = (fit, scaffold)
+        _NO_CORE.put(id(scaffold), found)
+    return cast(tuple[Fit, Scaffold], found)[0]
+
+
 def _absent_fit(mol: Chem.Mol, scaffold: Scaffold) -> Fit:
     """The fit of a structure without the scaffold's core: a known near miss of it, or none."""
     for pattern in scaffold.near_misses:
@@ -815,7 +853,7 @@ def _absent_fit(mol: Chem.Mol, scaffold: Scaffold) -> Fit:
                 core_found=False,
                 near=True,
             )
-    return Fit(differences=(Difference("core", scaffold.absent, ()),), core_found=False)
+    return _no_core(scaffold)
 
 
 def fit_scaffold(
@@ -870,6 +908,8 @@ def fit_rule(
     """
     clauses = rule.clauses_at(day, reading)
     cache = cache if cache is not None else MolCache(mol)
+    if not any(s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds):
+        _look_for_cores(mol, rule, cache)
     member = rule.reference_is_member
     best: tuple[tuple[bool, bool, int], Fit] | None = None
     for scaffold in rule.scaffolds:

@@ -175,16 +175,18 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
         )
     with rdBase.BlockLogs():
         try:
-            # "As read": a sanitised copy of the input, which no step below has changed yet.
+            # "As read": the sanitised input itself, which no step below has changed yet
+            # (each step that would change it works on a copy).
             as_read = not mol.GetAtomsMatchingQuery(_ANNOTATED)
             if as_read:
-                work = Chem.Mol(mol)  # nothing to clear, no hydrogen atom to remove
+                work = mol  # nothing to clear, no hydrogen atom to remove
             else:
                 work = Chem.RemoveHs(_clear_annotations(mol))
             # A wholly inorganic input (sodium chloride, potassium permanganate, sulfuric
             # acid) is judged as written: choosing its "parent" would turn sodium chloride
             # into hydrochloric acid, a listed precursor, which a salt of it is not.
             if not _has_carbon(work):
+                work = Chem.Mol(work)
                 Chem.SanitizeMol(work)
                 return (_parent(work),)
             # Steps that cannot change the structure are skipped: without a metal there is
@@ -195,6 +197,7 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
             # A structure that no normalisation can change, read and sanitised as written,
             # is sanitised already.
             if may_normalize(work):
+                work = Chem.Mol(work) if work is mol else work
                 _NORMALIZER.normalizeInPlace(work)
                 as_read = False
             single = len(Chem.GetMolFrags(work)) == 1

@@ -450,6 +450,11 @@ def elements(mol: Chem.Mol) -> tuple[int, ...]:
     return _tables(mol).elements
 
 
+def bond_types(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
+    """Each atom's bond types (``int(Chem.BondType)``), aligned with ``neighbours``."""
+    return _tables(mol).bond_types
+
+
 def _symbols(mol: Chem.Mol) -> tuple[str, ...]:
     """Each atom as SMILES writes it, without stereo (see ``neighbours``)."""
     return _tables(mol).symbols
