@@ -93,31 +93,26 @@ class Decomposition:
     assignments: tuple[Assignment, ...]
 
 
-class SharedMemo:
+class SharedMemo(dict[object, object]):
     """Answers that hold for a group wherever it appears, shared by the molecules of a process.
 
     Keys are built on ``group_key``: equal keys are the same group with its atoms in the
     same order, so an answer found in one molecule holds in the next. A fentanyl library
     repeats a few dozen acyl, aryl and N1 groups across thousands of structures. The memo
     holds at most ``size`` answers and starts afresh when full (answers are cheap to find
-    again; a worker's memory stays bounded).
+    again; a worker's memory stays bounded). A dictionary itself: a look-up is ``get``,
+    with no call of ours around it.
     """
 
     def __init__(self, size: int) -> None:
+        super().__init__()
         self.size = size
-        self._answers: dict[object, object] = {}
         _MEMOS.append(self)
 
-    def get(self, key: object) -> object | None:
-        return self._answers.get(key)
-
     def put(self, key: object, answer: object) -> None:
-        if len(self._answers) >= self.size:
-            self._answers.clear()
-        self._answers[key] = answer
-
-    def clear(self) -> None:
-        self._answers.clear()
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = answer
 
 
 _MEMOS: list[SharedMemo] = []

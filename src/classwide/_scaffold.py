@@ -172,7 +172,6 @@ class _FitSetup(NamedTuple):
 
     by_region: dict[str, list[Clause]]  # region id -> its clauses
     judging: dict[str, tuple[Clause, ...]]  # region id -> the clauses of it and its slots
-    judged_by: dict[str, tuple[int, ...]]  # region id -> their ids
     # Core positions that a clause names ("at the 4-position"): symmetric matches that
     # put different atoms there decide differently, so both are kept.
     positions: tuple[int, ...]
@@ -180,15 +179,32 @@ class _FitSetup(NamedTuple):
     # over on any other core atom changes the core itself.
     claimed: frozenset[int]
     core_names: dict[int, str]
+    # Region id -> a number standing for what decides its outcome: the scaffold, the
+    # region, its clauses (and its slots', for ``single``) and the limits. Memo keys hold
+    # the number, not the tuples it stands for.
+    single_keys: dict[str, int]
+    many_keys: dict[str, int]
 
 
 _SETUPS = SharedMemo(1024)
+_KEYS = SharedMemo(4096)
+_NEXT_KEY = itertools.count()
 
 
-def _fit_setup(scaffold: Scaffold, clauses: Sequence[Clause]) -> _FitSetup:
+def _interned(key: tuple[object, ...], keep: object) -> int:
+    """A number for ``key``, never given to another; ``keep`` holds the objects its ids name."""
+    found = _KEYS.get(key)
+    if found is None:
+        found = (next(_NEXT_KEY), keep)
+        _KEYS.put(key, found)
+    return cast(tuple[int, object], found)[0]
+
+
+def _fit_setup(scaffold: Scaffold, clauses: Sequence[Clause], limits: Limits) -> _FitSetup:
     # Kept with the scaffold and clauses themselves, so that the ids in the key stay theirs.
     # A rule hands the same tuple of clauses to every fit of a day (``clauses_at``).
-    key = (id(scaffold), id(clauses) if isinstance(clauses, tuple) else tuple(map(id, clauses)))
+    ids = id(clauses) if isinstance(clauses, tuple) else tuple(map(id, clauses))
+    key = (id(scaffold), ids, limits)
     found = _SETUPS.get(key)
     if found is not None:
         return cast(tuple[_FitSetup, object], found)[0]
@@ -204,10 +220,22 @@ def _fit_setup(scaffold: Scaffold, clauses: Sequence[Clause]) -> _FitSetup:
     setup = _FitSetup(
         by_region=dict(by_region),
         judging=judging,
-        judged_by={r: tuple(map(id, judged)) for r, judged in judging.items()},
         positions=tuple(sorted({m for c in clauses for m in c.at})),
         claimed=frozenset(m for r in scaffold.regions if r.take == "all" for m in r.from_atoms),
         core_names=dict(scaffold.core_atoms),
+        single_keys={
+            r: _interned(
+                ("single", id(scaffold), r, tuple(map(id, judged)), limits), (scaffold, judged)
+            )
+            for r, judged in judging.items()
+        },
+        many_keys={
+            r.id: _interned(
+                ("many", id(scaffold), r.id, tuple(map(id, by_region.get(r.id, ())))),
+                (scaffold, tuple(by_region.get(r.id, ()))),
+            )
+            for r in scaffold.all_regions()
+        },
     )
     _SETUPS.put(key, (setup, (scaffold, tuple(clauses))))
     return setup
@@ -233,13 +261,14 @@ class _Fitter:
         self.cache = cache if cache is not None and cache.mol is mol else MolCache(mol)
         self.scaffold = scaffold
         self.limits = limits
-        setup = _fit_setup(scaffold, clauses)
+        setup = _fit_setup(scaffold, clauses, limits)
         self.by_region = setup.by_region
         self.judging = setup.judging
-        self.judged_by = setup.judged_by
         self.positions = setup.positions
         self.claimed = setup.claimed
         self.core_names = setup.core_names
+        self.single_keys = setup.single_keys
+        self.many_keys = setup.many_keys
 
     # -- the whole structure -----------------------------------------------------------------
 
@@ -386,7 +415,7 @@ class _Fitter:
             (g, atom_map[g.anchor]) for m, g in assignment.leftovers if m in region.from_atoms
         )
         # The assignments of a decomposition, and the readings of a rule, share most of it.
-        key = (self.scaffold.id, region.id, mine, tuple(map(id, self._clauses(region))))
+        key = (self.many_keys[region.id], mine)
         memo = self.cache.explained
         if key not in memo:
             memo[key] = self._explain_many(region, [g for g, _ in mine], atom_map)
@@ -490,14 +519,8 @@ class _Fitter:
         # Shared by every fit of this molecule: the outcome depends only on the group and
         # on the clauses of the region, its slots and those it inherits (by identity: a
         # rule set's clauses live as long as it does).
-        key = (
-            self.scaffold.id,
-            region.id,
-            group,
-            self.judged_by[region.id],
-            tuple(map(id, inherited)),
-            self.limits,
-        )
+        number = self.single_keys[region.id]
+        key = (number, group, tuple(map(id, inherited))) if inherited else (number, group)
         memo = self.cache.explained
         if key not in memo:
             memo[key] = self._explain_shared(region, group, inherited)
@@ -518,13 +541,7 @@ class _Fitter:
         group_key = self.cache.key(group)
         if group_key is None:
             return self._explain_one_uncached(region, group, inherited)
-        key = (
-            id(region),
-            self.judged_by[region.id],
-            tuple(map(id, inherited)),
-            self.limits,
-            group_key,
-        )
+        key = (self.single_keys[region.id], tuple(map(id, inherited)), group_key)
         found = _EXPLAINED.get(key)
         atoms = tuple(sorted(group.atoms))
         if found is not None:
@@ -816,7 +833,8 @@ def _look_for_cores(mol: Chem.Mol, rule: ClassRule, cache: MolCache) -> None:
 
     One search of a catalogue of every core and known near miss of the rule's scaffolds
     (seven reference forms of synthetic cannabinoids) costs about what one search costs
-    from Python. When nothing matches, each scaffold's fit is its plain absent fit.
+    from Python. When nothing matches, each scaffold's fit is its plain absent fit. Asked
+    of rules with several reference forms only: one form is searched on its own.
     """
     found = _CORE_CATALOGS.get(id(rule))
     if found is None:
@@ -908,7 +926,9 @@ def fit_rule(
     """
     clauses = rule.clauses_at(day, reading)
     cache = cache if cache is not None else MolCache(mol)
-    if not any(s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds):
+    if len(rule.scaffolds) > 1 and not any(
+        s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds
+    ):
         _look_for_cores(mol, rule, cache)
     member = rule.reference_is_member
     best: tuple[tuple[bool, bool, int], Fit] | None = None
