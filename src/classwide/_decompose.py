@@ -316,9 +316,7 @@ def _decompose_once(
     key = (scaffold.id, match)
     if key not in cache.decompositions:
         cut = _cut_once(cache, scaffold, match, atom_map)
-        shown = {
-            r.id: frozenset(a for a in match if atom_map[a] in r.shows) for r in scaffold.regions
-        }
+        shown = {region: frozenset(match[q] for q in drawn) for region, drawn in scaffold.shown_at}
         cache.decompositions[key] = Decomposition(
             match, atom_map, cut, shown, _assignments(scaffold, cut)
         )

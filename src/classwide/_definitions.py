@@ -139,6 +139,14 @@ class Scaffold:
         )
 
     @cached_property
+    def shown_at(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Each region's id with the core query atoms drawn as part of it."""
+        return tuple(
+            (r.id, tuple(q for m, q in self.core_map_to_query if m in r.shows))
+            for r in self.regions
+        )
+
+    @cached_property
     def core_bonds(self) -> tuple[tuple[int, int], ...]:
         """The core query's bonds as pairs of query atom indices."""
         return tuple((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in self.core.GetBonds())

@@ -310,16 +310,18 @@ class _Fitter:
         best such account is one that changes nothing, if there is one: the structure is
         then the reference itself, a member only where the definition includes it.
         """
-        changed = unchanged = False
+        changed = False
         for decomposition in decompose(self.cache, self.scaffold, self.positions, self.limits):
             if decomposition.cut.extra_bonds or decomposition.cut.closures:
                 continue
             for assignment in decomposition.assignments:
                 modified = self._modified(decomposition, assignment)
-                if modified is not None:
-                    changed = changed or modified
-                    unchanged = unchanged or not modified
-        return (changed or unchanged) if reference_is_member else changed and not unchanged
+                if modified is None:
+                    continue
+                if reference_is_member or not modified:
+                    return reference_is_member  # any account will do / the reference itself
+                changed = True
+        return changed
 
     def _modified(self, decomposition: Decomposition, assignment: Assignment) -> bool | None:
         """Whether the account changes anything; None when it has a difference.

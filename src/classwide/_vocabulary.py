@@ -434,6 +434,7 @@ class _AtomTables(NamedTuple):
 
 # Kept as long as their molecule lives, and no longer.
 _TABLES: weakref.WeakKeyDictionary[Chem.Mol, _AtomTables] = weakref.WeakKeyDictionary()
+_LAST: list[tuple[Chem.Mol | None, _AtomTables | None]] = [(None, None)]
 
 
 def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
@@ -461,7 +462,11 @@ def _symbols(mol: Chem.Mol) -> tuple[str, ...]:
 
 
 def _tables(mol: Chem.Mol) -> _AtomTables:
-    found = _TABLES.get(mol)
+    # A fit asks for the same molecule's tables many times in a row: the last answer is
+    # kept at hand (one read of the slot: another thread may replace it).
+    last, found = _LAST[0]
+    if last is not mol:
+        found = _TABLES.get(mol)
     if (
         found is None
         or len(found.elements) != mol.GetNumAtoms()
@@ -488,6 +493,7 @@ def _tables(mol: Chem.Mol) -> _AtomTables:
             symbols=tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
             bonds=mol.GetNumBonds(),
         )
+    _LAST[0] = (mol, found)
     return found
 
 
