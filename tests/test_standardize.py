@@ -211,3 +211,9 @@ def test_a_structure_left_alone_is_one_normalisation_would_not_change():
         Chem.SanitizeMol(rewritten)
         assert Chem.MolToSmiles(rewritten) == Chem.MolToSmiles(mol), smiles
     assert left_alone > 1000
+
+
+def test_a_molecule_handed_over_unsanitised_is_standardised_like_a_read_one():
+    written = "OC1=CC=CC=C1CN(C)C"
+    raw = Chem.MolFromSmiles(written, sanitize=False)
+    assert standardize(raw).smiles == standardize(parse_structure(written)).smiles

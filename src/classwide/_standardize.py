@@ -176,8 +176,11 @@ def _standardize(mol: Chem.Mol, limits: Limits, *, every: bool) -> tuple[Parent,
     with rdBase.BlockLogs():
         try:
             # "As read": the sanitised input itself, which no step below has changed yet
-            # (each step that would change it works on a copy).
-            as_read = not mol.GetAtomsMatchingQuery(_ANNOTATED)
+            # (each step that would change it works on a copy). A molecule handed over
+            # unsanitised through the Python API is sanitised below, as before.
+            as_read = not mol.NeedsUpdatePropertyCache() and not mol.GetAtomsMatchingQuery(
+                _ANNOTATED
+            )
             if as_read:
                 work = mol  # nothing to clear, no hydrogen atom to remove
             else:

@@ -289,6 +289,13 @@ def screen_command(
     except BrokenPipeError:
         # The reader of standard output has gone (``| head``): nothing to say, to no one.
         _silence_stdout()
+        if threading.active_count() > 1:
+            # The worker processes were killed mid-chunk. One killed while handing back a
+            # result leaves half a message, which the pool's manager thread then waits
+            # for, and a normal exit waits for that thread: with nothing left to write,
+            # the process ends here.
+            sys.stderr.flush()
+            os._exit(EXIT_BROKEN_PIPE)
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except OSError as exc:
         if output is None:
