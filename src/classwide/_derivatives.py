@@ -73,13 +73,13 @@ def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
     return found
 
 
-def heavy_formula_of(elements: Iterable[int]) -> str:
+def heavy_formula_of(atomic_numbers: Iterable[int]) -> str:
     """The Hill formula of heavy atoms given by atomic number, hydrogen left out.
 
     >>> heavy_formula_of([6, 6, 8, 7, 6, 17])
     'C3ClNO'
     """
-    counts = Counter(n for n in elements if n != 1)
+    counts = Counter(n for n in atomic_numbers if n != 1)
     table = Chem.GetPeriodicTable()
     symbols = sorted((table.GetElementSymbol(n), k) for n, k in counts.items() if n != 6)
     if 6 in counts:

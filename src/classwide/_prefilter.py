@@ -58,6 +58,8 @@ from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
 from classwide._vocabulary import (
     BONDED_THROUGH,
+    catalog_entry,
+    query_catalog,
     root_degree_at_least,
     root_degree_at_most,
     root_neighbours,
@@ -121,24 +123,6 @@ def _element_counts(formula: str) -> dict[str, int]:
     {'C': 17, 'N': 1, 'O': 3}
     """
     return {e: int(n or 1) for e, n in _COUNT.findall(formula)}
-
-
-def _entry(n: int, query: Chem.Mol) -> FilterCatalog.FilterCatalogEntry:
-    return FilterCatalog.FilterCatalogEntry(str(n), FilterCatalog.SmartsMatcher(str(n), query, 1))
-
-
-def _catalog(entries: Iterable[FilterCatalog.FilterCatalogEntry]) -> FilterCatalog.FilterCatalog:
-    """Queries asked in one call: RDKit tries each in C++ and stops at the first match.
-
-    One ``HasSubstructMatch`` call costs about as much as a small failed search, so many
-    queries are cheaper in one catalogue than one by one, or as one recursive SMARTS
-    (whose parts RDKit would each enumerate in full). Catalogues share their entries
-    (about 20 kB each).
-    """
-    catalog = FilterCatalog.FilterCatalog()
-    for entry in entries:
-        catalog.AddEntry(entry)
-    return catalog
 
 
 def _graph_smarts(mol: Chem.Mol) -> str:
@@ -782,14 +766,16 @@ class Prefilter:
         # Each pattern is written from its busiest nitrogen, the atom the search starts
         # from; the patterns asked of a record go in one catalogue (one call).
         self._entries = {
-            "gates": [_entry(n, q) for n, q in enumerate(self._gate_queries)],
-            "scaffolds": [_entry(n, q) for n, q in enumerate(self._gated_queries[False])],
-            "scaffolds_fine": [_entry(n, q) for n, q in enumerate(self._gated_queries[True])],
-            "ungated": [_entry(n, q) for n, q in enumerate(self._ungated_queries[False])],
-            "derivatives": [_entry(n, query) for n, (*_, query) in enumerate(self._parents)],
+            "gates": [catalog_entry(n, q) for n, q in enumerate(self._gate_queries)],
+            "scaffolds": [catalog_entry(n, q) for n, q in enumerate(self._gated_queries[False])],
+            "scaffolds_fine": [
+                catalog_entry(n, q) for n, q in enumerate(self._gated_queries[True])
+            ],
+            "ungated": [catalog_entry(n, q) for n, q in enumerate(self._ungated_queries[False])],
+            "derivatives": [catalog_entry(n, query) for n, (*_, query) in enumerate(self._parents)],
         }
-        self.ungated_fine = _catalog(
-            _entry(n, q) for n, q in enumerate(self._ungated_queries[True])
+        self.ungated_fine = query_catalog(
+            catalog_entry(n, q) for n, q in enumerate(self._ungated_queries[True])
         )
         # Catalogues by the entries they hold, and plans by (heavy formula, rings): bounded,
         # as a catalogue of records has many formulas.
@@ -814,7 +800,7 @@ class Prefilter:
             if len(self._catalogs) > _CATALOGS:
                 self._catalogs.clear()
             found = self._entries[kind]
-            catalog = self._catalogs[(kind, entries)] = _catalog(found[n] for n in entries)
+            catalog = self._catalogs[(kind, entries)] = query_catalog(found[n] for n in entries)
         return catalog
 
     def _build(self, rules: RuleSet, limits: Limits) -> None:

@@ -40,8 +40,10 @@ from classwide._vocabulary import (
     ABSENT_KINDS,
     SKELETON_KINDS,
     Group,
+    catalog_entry,
     linker_smiles,
     neighbours,
+    query_catalog,
     replacement_fits,
     skeleton_fits,
     substituent_allowed,
@@ -840,12 +842,8 @@ def _look_for_cores(mol: Chem.Mol, rule: ClassRule, cache: MolCache) -> None:
     """
     found = _CORE_CATALOGS.get(id(rule))
     if found is None:
-        catalog = FilterCatalog.FilterCatalog()
-        for scaffold in rule.scaffolds:
-            for query in (scaffold.core, *(p.query for p in scaffold.near_misses)):
-                name = str(catalog.GetNumEntries())
-                matcher = FilterCatalog.SmartsMatcher(name, query, 1)
-                catalog.AddEntry(FilterCatalog.FilterCatalogEntry(name, matcher))
+        queries = [q for s in rule.scaffolds for q in (s.core, *(p.query for p in s.near_misses))]
+        catalog = query_catalog(catalog_entry(n, q) for n, q in enumerate(queries))
         found = (catalog, rule)  # the rule kept with its id
         _CORE_CATALOGS.put(id(rule), found)
     if not cast(tuple[FilterCatalog.FilterCatalog, ClassRule], found)[0].HasMatch(mol):

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from rdkit import Chem
+from rdkit.Chem import FilterCatalog
 
 HALOGENS = frozenset({9, 17, 35, 53})
 _C, _N, _O, _P, _S = 6, 7, 8, 15, 16
@@ -420,6 +421,27 @@ def is_monocycle(
             if not substituent_allowed(substituent_kinds(mol, substituent), benzene_substituents):
                 return False
     return True
+
+
+def catalog_entry(n: int, query: Chem.Mol) -> FilterCatalog.FilterCatalogEntry:
+    """One query of a ``query_catalog``, named by its number."""
+    return FilterCatalog.FilterCatalogEntry(str(n), FilterCatalog.SmartsMatcher(str(n), query, 1))
+
+
+def query_catalog(
+    entries: Iterable[FilterCatalog.FilterCatalogEntry],
+) -> FilterCatalog.FilterCatalog:
+    """Queries asked in one call: RDKit tries each in C++ and stops at the first match.
+
+    One ``HasSubstructMatch`` call costs about as much as a small failed search, so many
+    queries are cheaper in one catalogue than one by one, or as one recursive SMARTS
+    (whose parts RDKit would each enumerate in full). Catalogues share their entries
+    (about 20 kB each).
+    """
+    catalog = FilterCatalog.FilterCatalog()
+    for entry in entries:
+        catalog.AddEntry(entry)
+    return catalog
 
 
 class _AtomTables(NamedTuple):
