@@ -264,6 +264,86 @@ def test_neighbour_tables_follow_rdkit_neighbour_order_even_after_edits():
         assert neighbours(mol) == expected, Chem.MolToSmiles(mol)
 
 
+def test_atom_tables_read_from_the_parents_smiles_are_those_read_atom_by_atom():
+    """A parent's atom symbols and elements are read off its SMILES, and bond types from
+    bond orders; each must be what RDKit gives atom by atom and bond by bond, also for
+    charged atoms, bracket atoms, stereo, dative bonds and metals."""
+    from classwide._standardize import parse_structure, standardize
+    from classwide._vocabulary import _read_tables, numbered_as_written
+
+    corpus = [
+        *_shared_memo_corpus()[:150],
+        "C[N+](C)(C)CC(=O)[O-]",
+        "c1cc[nH]c1CCl",
+        "C[C@H](N)Cc1ccccc1",
+        "N->[Pt](<-N)(Cl)Cl",
+        "[Na+].[O-]C(=O)c1ccccc1",
+        "CC[Se]C#N",
+        "BrC=CI",
+    ]
+    compared = 0
+    for smiles in corpus:
+        parent = standardize(parse_structure(smiles))
+        mol = parent.mol
+        numbered_as_written(mol, parent.smiles)
+        tables = _read_tables(mol)
+        atoms = [mol.GetAtomWithIdx(i) for i in range(mol.GetNumAtoms())]
+        assert tables.symbols == tuple(a.GetSmarts(isomericSmiles=False) for a in atoms), smiles
+        assert tables.elements == tuple(a.GetAtomicNum() for a in atoms), smiles
+        assert tables.bond_types == tuple(
+            tuple(int(b.GetBondType()) for b in a.GetBonds()) for a in atoms
+        ), smiles
+        compared += "@" not in parent.smiles
+    assert compared > 140  # most were read off their SMILES
+    dative = Chem.MolFromSmiles("N->[Pt](<-N)(Cl)Cl")
+    assert int(Chem.BondType.DATIVE) in sum(_read_tables(dative).bond_types, ())
+
+
+def test_a_wider_reading_keeps_every_member_and_a_narrower_one_adds_none():
+    """Review notes skip a wider reading of a member, and a narrower reading of a
+    non-member: their full fits must agree, for every packaged reading with a direction."""
+    import datetime as dt
+
+    from classwide._definitions import Clause, Replacement, _direction
+    from classwide._findings import Verdict
+    from classwide._scaffold import fit_rule
+    from classwide._standardize import parse_structure, standardize
+
+    rules = default_rules()
+    directions = {
+        (rule.id, reading_id): direction
+        for rule in rules.rules
+        for reading_id, direction in rule.reading_direction.items()
+    }
+    assert directions[("US-FRS", "acyl-iupac-broad")] == "wider"
+    assert directions[("CN-FRS", "cn-piperidine-list-open")] == "wider"
+    # A parameter added to a kind (a fused dioxole, a limit on a phenyl's substituents)
+    # is not read for its direction.
+    assert directions[("US-FRS", "us-a-phenyl-substituents-limited")] is None
+    assert directions[("US-FRS", "methylenedioxy-as-substituent")] is None
+    acyl, thioacyl = Replacement("acyl"), Replacement("thioacyl")
+    written = Clause("E", "", "acyl", replace=(acyl, thioacyl))
+    assert _direction(written, Clause("E", "", "acyl", replace=(acyl,))) == "narrower"
+    assert _direction(written, Clause("E", "", "acyl", replace=(acyl,), at=(4,))) is None
+    halo = Clause("C", "", "piperidine", substitute=("halo",))
+    assert _direction(halo, Clause("C", "", "piperidine", substitute=("any",))) == "wider"
+    assert _direction(halo, Clause("C", "", "piperidine", substitute=("alkyl",))) is None
+
+    day = dt.date(2026, 11, 30)
+    checked = 0
+    for smiles in _shared_memo_corpus()[::2]:
+        mol = standardize(parse_structure(smiles)).mol
+        for rule in rules.rules:
+            member = fit_rule(mol, rule, day).verdict is Verdict.MATCH
+            for reading in rule.readings:
+                direction = rule.reading_direction[reading.id]
+                if direction == ("wider" if member else "narrower"):
+                    other = fit_rule(mol, rule, day, reading).verdict is Verdict.MATCH
+                    assert other is member, (smiles, rule.id, reading.id)
+                    checked += 1
+    assert checked > 200
+
+
 def test_what_a_reading_would_decide_is_the_verdict_of_its_full_fit():
     """Review notes ask only whether a reading takes the structure in (``takes_in``); that
     must be the verdict of the reading's full fit, for every rule, reading and structure."""

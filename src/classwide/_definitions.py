@@ -193,6 +193,22 @@ class Example:
     as_of: dt.date | None = None  # the law of that day (None: every clause of the file)
 
 
+def _direction(written: Clause | None, patched: Clause) -> str | None:
+    """Whether ``patched`` allows a superset ("wider") or a subset ("narrower") of ``written``.
+
+    None when neither, or when it changes anything else that decides (its atoms, its date).
+    """
+    if written is None or (written.at, written.since) != (patched.at, patched.since):
+        return None
+    before, after = set(written.replace), set(patched.replace)
+    allowed, allowing = set(written.substitute), set(patched.substitute)
+    if before <= after and (allowed <= allowing or "any" in allowing):
+        return "wider"
+    if after <= before and (allowing <= allowed or "any" in allowed):
+        return "narrower"
+    return None
+
+
 # Days whose clauses a rule keeps at hand (a service asked about many days starts afresh).
 _DAYS_KEPT = 64
 
@@ -239,6 +255,23 @@ class ClassRule(Provenance):
                         if any(s.id == region.id for s in parent.slots):
                             patched.add(parent.id)
             found[reading.id] = frozenset(patched)
+        return found
+
+    @cached_property
+    def reading_direction(self) -> Mapping[str, str | None]:
+        """Per reading id, whether its patch only widens or only narrows the clauses.
+
+        "wider" when it only adds to what the clauses allow, "narrower" when it only takes
+        away, else None. A wider reading keeps every member a member: each region's
+        explanation under it has every candidate it had, and an account that changes
+        nothing reads the same under any clauses. So it can only bring a structure in,
+        and a narrower one only leave one out.
+        """
+        found: dict[str, str | None] = {}
+        for reading in self.readings:
+            written = {(c.label, c.region): c for c in self.clauses}
+            directions = {_direction(written.get((c.label, c.region)), c) for c in reading.patch}
+            found[reading.id] = directions.pop() if len(directions) == 1 else None
         return found
 
     def clauses_at(self, day: dt.date | None, reading: Reading | None = None) -> tuple[Clause, ...]:

@@ -34,6 +34,7 @@ from classwide._lists import ListEntry, ListRule
 from classwide._rules import RuleSet
 from classwide._scaffold import fit_rule, takes_in
 from classwide._standardize import Parent, parent_key
+from classwide._vocabulary import numbered_as_written
 
 
 def _explanation(fit: Fit) -> str:
@@ -69,8 +70,13 @@ def _reading_can_matter(rule: ClassRule, reading: Reading, fit: Fit) -> bool:
     """A reading patches clauses of some regions; if the fit changed none of them, skip it.
 
     Regions left as in the reference (or absent from the fit) cannot be judged otherwise
-    by a patched clause, so the alternative fit would be the same.
+    by a patched clause, so the alternative fit would be the same. Nor can a reading that
+    only widens the clauses take a member out, or one that only narrows them bring
+    anything in (``ClassRule.reading_direction``).
     """
+    direction = rule.reading_direction[reading.id]
+    if direction == ("wider" if fit.verdict is Verdict.MATCH else "narrower"):
+        return False  # a wider reading keeps a member in, a narrower one keeps the rest out
     touched = {m.region for m in fit.modifications} | {d.region for d in fit.differences}
     if "core" in touched:
         return False  # a changed core is outside under every reading
@@ -171,6 +177,8 @@ def judge(
         One verdict per jurisdiction.
     """
     flat = parent_key(mol, smiles)
+    if smiles is not None:
+        numbered_as_written(mol, smiles)  # the parent's atoms follow its SMILES
     listings = rules.listings(flat)
     # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
     # parent with its stereo; every other listing takes any stereoisomer.

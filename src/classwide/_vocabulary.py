@@ -17,6 +17,7 @@ Stereo is never consulted, so every stereoisomer of a member is a member.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -457,6 +458,41 @@ class _AtomTables(NamedTuple):
 # Kept as long as their molecule lives, and no longer.
 _TABLES: weakref.WeakKeyDictionary[Chem.Mol, _AtomTables] = weakref.WeakKeyDictionary()
 _LAST: list[tuple[Chem.Mol | None, _AtomTables | None]] = [(None, None)]
+# The SMILES that writes a molecule's atoms in index order (``numbered_as_written``).
+_WRITTEN: weakref.WeakKeyDictionary[Chem.Mol, str] = weakref.WeakKeyDictionary()
+# One atom of a SMILES as RDKit writes it: a bracket atom, or one of the organic subset.
+_ATOM_TOKEN = re.compile(r"\[[^\]]*\]|Br|Cl|[BCNOSPFI]|[bcnosp]|\*")
+_TOKEN_ELEMENTS: dict[str, int] = {}
+# A bond that is not single, double, triple or aromatic (dative, zero-order, "one and a
+# half"): its order as a number does not tell its type.
+_UNCOMMON_BOND = Chem.MolFromSmarts("[*]!-;!=;!#;!:[*]")
+_TYPE_OF_ORDER = {
+    order: int(kind)
+    for order, kind in (
+        (1.0, Chem.BondType.SINGLE),
+        (2.0, Chem.BondType.DOUBLE),
+        (3.0, Chem.BondType.TRIPLE),
+        (1.5, Chem.BondType.AROMATIC),
+    )
+}
+
+
+def numbered_as_written(mol: Chem.Mol, smiles: str) -> None:
+    """Note that ``smiles`` writes the atoms of ``mol`` in index order (a standardised parent).
+
+    Each atom's symbol and element are then read off the text (``neighbours``), not asked
+    of RDKit atom by atom. A stereocentre is written with its stereo (``[C@@H]``), not as
+    its plain symbol: a SMILES with one is not used.
+    """
+    if "@" not in smiles:
+        _WRITTEN[mol] = smiles
+
+
+def _element_of(token: str) -> int:
+    element = _TOKEN_ELEMENTS.get(token)
+    if element is None:
+        element = _TOKEN_ELEMENTS[token] = Chem.AtomFromSmiles(token).GetAtomicNum()
+    return element
 
 
 def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
@@ -494,29 +530,45 @@ def _tables(mol: Chem.Mol) -> _AtomTables:
         or len(found.elements) != mol.GetNumAtoms()
         or found.bonds != mol.GetNumBonds()  # an RWMol edited since
     ):
-        # Atoms and bonds are read by index: RDKit's Python iterators cost several times
-        # more. An atom's neighbours come in the order of its bonds' indices (RDKit appends
-        # a new bond to both atoms and keeps the order when one is removed), which is the
-        # order ``Atom.GetNeighbors`` gives.
-        atoms = [mol.GetAtomWithIdx(i) for i in range(mol.GetNumAtoms())]
-        bonded: list[list[int]] = [[] for _ in atoms]
-        types: list[list[int]] = [[] for _ in atoms]
-        for k in range(mol.GetNumBonds()):
-            bond = mol.GetBondWithIdx(k)
-            i, j, kind = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), int(bond.GetBondType())
-            bonded[i].append(j)
-            bonded[j].append(i)
-            types[i].append(kind)
-            types[j].append(kind)
-        found = _TABLES[mol] = _AtomTables(
-            neighbours=tuple(map(tuple, bonded)),
-            bond_types=tuple(map(tuple, types)),
-            elements=tuple(atom.GetAtomicNum() for atom in atoms),
-            symbols=tuple(atom.GetSmarts(isomericSmiles=False) for atom in atoms),
-            bonds=mol.GetNumBonds(),
-        )
+        found = _TABLES[mol] = _read_tables(mol)
     _LAST[0] = (mol, found)
     return found
+
+
+def _read_tables(mol: Chem.Mol) -> _AtomTables:
+    count = mol.GetNumAtoms()
+    written = _WRITTEN.get(mol)
+    symbols = _ATOM_TOKEN.findall(written) if written is not None else ()
+    if len(symbols) == count:
+        numbers = tuple(map(_element_of, symbols))
+    else:
+        atoms = [mol.GetAtomWithIdx(i) for i in range(count)]
+        symbols = [atom.GetSmarts(isomericSmiles=False) for atom in atoms]
+        numbers = tuple(atom.GetAtomicNum() for atom in atoms)
+    # Bonds are read by index: RDKit's Python iterators cost several times more. An atom's
+    # neighbours come in the order of its bonds' indices (RDKit appends a new bond to both
+    # atoms and keeps the order when one is removed), which is the order
+    # ``Atom.GetNeighbors`` gives. A bond's order as a number is read without building
+    # its type, unless some bond's type is not one of the four an order tells apart.
+    uncommon = mol.HasSubstructMatch(_UNCOMMON_BOND)
+    type_of = _TYPE_OF_ORDER
+    bonded: list[list[int]] = [[] for _ in range(count)]
+    types: list[list[int]] = [[] for _ in range(count)]
+    for k in range(mol.GetNumBonds()):
+        bond = mol.GetBondWithIdx(k)
+        i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
+        kind = int(bond.GetBondType()) if uncommon else type_of[bond.GetBondTypeAsDouble()]
+        bonded[i].append(j)
+        bonded[j].append(i)
+        types[i].append(kind)
+        types[j].append(kind)
+    return _AtomTables(
+        neighbours=tuple(map(tuple, bonded)),
+        bond_types=tuple(map(tuple, types)),
+        elements=numbers,
+        symbols=tuple(symbols),
+        bonds=mol.GetNumBonds(),
+    )
 
 
 def group_key(mol: Chem.Mol, group: Group) -> tuple[object, ...] | None:

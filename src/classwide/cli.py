@@ -289,14 +289,14 @@ def screen_command(
     except BrokenPipeError:
         # The reader of standard output has gone (``| head``): nothing to say, to no one.
         _silence_stdout()
-        if threading.active_count() > 1:
-            # The worker processes were killed mid-chunk. One killed while handing back a
-            # result leaves half a message, which the pool's manager thread then waits
-            # for, and a normal exit waits for that thread: with nothing left to write,
-            # the process ends here.
-            sys.stderr.flush()
-            os._exit(EXIT_BROKEN_PIPE)
+        _end_now_if_workers_were_killed(EXIT_BROKEN_PIPE)
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except typer.Exit as stop:
+        if stop.exit_code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            # Ctrl-C or SIGTERM: the output is whole and closed, the message written.
+            sys.stdout.flush()
+            _end_now_if_workers_were_killed(stop.exit_code)
+        raise
     except OSError as exc:
         if output is None:
             _silence_stdout()
@@ -305,6 +305,19 @@ def screen_command(
     if strict and errors:
         raise typer.Exit(EXIT_STRICT_FAILED)
     raise typer.Exit(EXIT_OK)
+
+
+def _end_now_if_workers_were_killed(code: int) -> None:
+    """End the process at once when a stopped run leaves the worker pool's threads behind.
+
+    The worker processes were killed mid-chunk. One killed while handing back a result
+    leaves half a message, which the pool's manager thread then waits for, and a normal
+    exit waits for that thread (seen with a closed pipe and with Ctrl-C). By then every
+    output is written and closed: nothing is lost by not waiting.
+    """
+    if threading.active_count() > 1:
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _screen(
