@@ -17,8 +17,9 @@ never cut: a ring oxygen is part of the parent's skeleton, not a derivative of i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 from rdkit import Chem, rdBase
@@ -73,6 +74,31 @@ def _cuts(mol: Chem.Mol) -> list[tuple[int, int, str]]:
     return found
 
 
+def derivative_query(parent: Chem.Mol) -> Chem.Mol:
+    """The heavy-atom graph every ester or ether of ``parent`` holds, as a query.
+
+    Elements and connectivity only (any bond: the prefilter reads a record unsanitised, in
+    kekulé or aromatic form), each atom keeping its heavy degree, except an oxygen bearing
+    a hydrogen, which may carry the ester's or ether's carbon: a piece that
+    ``undo_esters_and_ethers`` gives is the parent only if the structure holds this graph.
+    No ring test: the prefilter asks it before the record's rings are found.
+    """
+    query = Chem.RWMol()
+    for atom in parent.GetAtoms():
+        degree = atom.GetDegree()
+        degrees = (
+            f"D{degree},D{degree + 1}"
+            if atom.GetTotalNumHs() and atom.GetAtomicNum() == 8
+            else f"D{degree}"
+        )
+        query.AddAtom(Chem.AtomFromSmarts(f"[#{atom.GetAtomicNum()};{degrees}]"))
+    for bond in parent.GetBonds():
+        query.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
+        index = query.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx()
+        query.ReplaceBond(index, Chem.BondFromSmarts("~"))
+    return Chem.MolFromSmarts(Chem.MolToSmarts(query))
+
+
 def heavy_formula_of(atomic_numbers: Iterable[int]) -> str:
     """The Hill formula of heavy atoms given by atomic number, hydrogen left out.
 
@@ -98,7 +124,10 @@ def heavy_formula_of_smiles(smiles: str) -> str:
 
 
 def undo_esters_and_ethers(
-    mol: Chem.Mol, max_cuts: int = MAX_CUTS, formulas: Collection[str] | None = None
+    mol: Chem.Mol,
+    max_cuts: int = MAX_CUTS,
+    formulas: Collection[str] | None = None,
+    graphs: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Undone]:
     """Every piece the structure gives with one to ``max_cuts`` ester or ether bonds undone.
 
@@ -109,6 +138,10 @@ def undo_esters_and_ethers(
             those of the substances whose lists cover esters or ethers: a piece of another
             formula is not built (it is counted among the pieces tried all the same, so
             that the pieces found do not depend on it). None: every piece.
+        graphs: per formula, those substances (as SMILES): a piece of the formula is
+            built only when the structure holds the graph of one of them
+            (``derivative_query``), as each of their esters and ethers does (None: no such
+            test).
 
     Returns:
         One entry per distinct piece, with the atoms of the groups removed.
@@ -128,6 +161,7 @@ def undo_esters_and_ethers(
         return []
     element = elements(mol)
     found: dict[str, Undone] = {}
+    held: dict[str, bool] = {}
     tried = 0
     for size in range(1, min(max_cuts, len(cuts)) + 1):
         for combo in combinations(cuts, size):
@@ -146,12 +180,32 @@ def undo_esters_and_ethers(
                 # The piece is every atom but the groups cut off (``_undo`` checks it).
                 gone = frozenset().union(*sides)
                 kept = (n for i, n in enumerate(element) if i not in gone)
-                if heavy_formula_of(kept) not in formulas:
+                formula = heavy_formula_of(kept)
+                if formula not in formulas:
+                    continue
+                if graphs is not None and not _holds_graph(mol, formula, graphs, held):
                     continue
             piece = _undo(mol, tuple(cut for cut, _ in combo))
             if piece is not None and piece.key not in found:
                 found[piece.key] = piece
     return list(found.values())
+
+
+def _holds_graph(
+    mol: Chem.Mol, formula: str, graphs: Mapping[str, Sequence[str]], held: dict[str, bool]
+) -> bool:
+    """Whether ``mol`` holds the graph of a substance of ``formula`` (asked once a formula)."""
+    if formula not in held:
+        held[formula] = any(
+            mol.HasSubstructMatch(_graph_of(smiles)) for smiles in graphs.get(formula, ())
+        )
+    return held[formula]
+
+
+@lru_cache(maxsize=4096)
+def _graph_of(smiles: str) -> Chem.Mol:
+    # Built when a structure first asks for it: most runs ask for a few substances' only.
+    return derivative_query(Chem.MolFromSmiles(smiles))
 
 
 def _side(mol: Chem.Mol, cut: tuple[int, int, str]) -> frozenset[int] | None:

@@ -149,6 +149,28 @@ def judge_rule(
     return match, near, tuple(notes), fit
 
 
+def _decided_later(
+    mol: Chem.Mol, rule: ClassRule, day: dt.date, limits: Limits, cache: MolCache
+) -> bool:
+    """True for a precursor family that does not take the structure in.
+
+    What it would say (a near miss) is reported only when nothing controls the structure,
+    so its fit is worded later, if at all (``_near_miss``); whether it takes the structure
+    in (``takes_in``) costs a fraction of that. A family with readings is judged at once:
+    its review notes are reported either way.
+    """
+    if rule.match_kind == "class" or rule.readings:
+        return False
+    return not takes_in(mol, rule, rule.clauses_at(day), cache, limits)
+
+
+def _near_miss(
+    mol: Chem.Mol, rule: ClassRule, day: dt.date, limits: Limits, cache: MolCache
+) -> NearMiss | None:
+    """The near miss of a rule that ``_decided_later`` set aside."""
+    return judge_rule(mol, rule, day, limits, cache)[1]
+
+
 def judge(
     mol: Chem.Mol,
     rules: RuleSet,
@@ -190,13 +212,17 @@ def judge(
     def pieces() -> list[Undone]:
         # Undone once per structure, and only when some list covers esters or ethers.
         if not undone and rules.derivative_scope:
-            found = undo_esters_and_ethers(mol, formulas=rules.derivative_formulas)
+            found = undo_esters_and_ethers(
+                mol, formulas=rules.derivative_formulas, graphs=rules.derivative_graphs
+            )
             undone.extend(found or [_NO_PIECE])
         return [u for u in undone if u is not _NO_PIECE]
 
     for code in jurisdictions:
         matches: list[ListedMatch | ClassMatch] = []
-        near_misses: list[NearMiss] = []
+        # A precursor family that does not take the structure in is worded only if the
+        # record reports why: it stands here as its rule until then.
+        near_misses: list[NearMiss | ClassRule] = []
         pending: list[ReviewNote] = []
         found = [
             (listed, entry, how)
@@ -212,6 +238,9 @@ def judge(
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
                 continue
+            if _decided_later(mol, rule, day, limits, cache):
+                near_misses.append(rule)
+                continue
             match, near, notes, _ = judge_rule(mol, rule, day, limits, cache)
             if match:
                 matches.append(match)
@@ -223,7 +252,14 @@ def judge(
         if status is not Status.NOT_CONTROLLED:
             # Why a precursor family does not take in a controlled substance is noise;
             # why a class does not is worth saying (remifentanil and the US class).
-            near_misses = [n for n in near_misses if rules.get(n.rule).match_kind == "class"]
+            said = [n for n in near_misses if isinstance(n, NearMiss)]
+            said = [n for n in said if rules.get(n.rule).match_kind == "class"]
+        else:
+            worded = (
+                n if isinstance(n, NearMiss) else _near_miss(mol, n, day, limits, cache)
+                for n in near_misses
+            )
+            said = [n for n in worded if n is not None]
         review = []
         for note in pending:
             noted = rules.get(note.rule)
@@ -245,7 +281,7 @@ def judge(
                 jurisdiction=code,
                 status=status,
                 matches=tuple(matches),
-                near_misses=tuple(near_misses),
+                near_misses=tuple(said),
                 review=tuple(review),
             )
         )

@@ -53,7 +53,7 @@ from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
 from classwide import _cache
 from classwide._definitions import ClassRule, Clause, Scaffold
-from classwide._derivatives import MAX_ADDED_ATOMS
+from classwide._derivatives import MAX_ADDED_ATOMS, derivative_query
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._rules import RuleSet
 from classwide._vocabulary import (
@@ -139,30 +139,6 @@ def _graph_smarts(mol: Chem.Mol) -> str:
         allBondsExplicit=True,
         isomericSmiles=False,
     )
-
-
-def _derivative_query(parent: Chem.Mol) -> Chem.Mol:
-    """The heavy-atom graph every ester or ether of ``parent`` holds, as a query.
-
-    Elements and connectivity only (any bond: the record is read unsanitised, in kekulé or
-    aromatic form), each atom keeping its heavy degree, except an oxygen bearing a
-    hydrogen, which may carry the ester's or ether's carbon. No ring test: asked before
-    the record's rings are found (see ``_ESTER_OR_ETHER_OXYGEN``).
-    """
-    query = Chem.RWMol()
-    for atom in parent.GetAtoms():
-        degree = atom.GetDegree()
-        degrees = (
-            f"D{degree},D{degree + 1}"
-            if atom.GetTotalNumHs() and atom.GetAtomicNum() == 8
-            else f"D{degree}"
-        )
-        query.AddAtom(Chem.AtomFromSmarts(f"[#{atom.GetAtomicNum()};{degrees}]"))
-    for bond in parent.GetBonds():
-        query.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), Chem.BondType.SINGLE)
-        index = query.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()).GetIdx()
-        query.ReplaceBond(index, Chem.BondFromSmarts("~"))
-    return Chem.MolFromSmarts(Chem.MolToSmarts(query))
 
 
 def _rings(mol: Chem.Mol) -> int:
@@ -916,7 +892,7 @@ class Prefilter:
                     for a in parent.GetAtoms()
                 ):
                     continue  # no hydroxyl: nothing to esterify or etherify
-                query = _derivative_query(parent)
+                query = derivative_query(parent)
                 counts = _element_counts(heavy_formula(parent))
                 self.derivatives[key] = (counts, _rings(parent), parent.GetNumHeavyAtoms(), query)
         # One row per parent: its element counts, rings and heavy atoms, compared with a

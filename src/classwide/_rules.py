@@ -87,13 +87,25 @@ class RuleSet:
     @cached_property
     def derivative_formulas(self) -> frozenset[str]:
         """Heavy formulas of the substances whose lists cover their esters or ethers."""
+        return frozenset(self.derivative_graphs)
+
+    @cached_property
+    def derivative_graphs(self) -> Mapping[str, tuple[str, ...]]:
+        """Per heavy formula, the substances (as SMILES) whose lists cover their esters or ethers.
+
+        A piece of a structure can be one of them only if the structure holds its graph
+        (``undo_esters_and_ethers``).
+        """
         found = set()
         for listed in self.lists:
             for entry in listed.entries:
                 key = entry.substance.key
                 if key is not None and {"esters", "ethers"} & set(entry.scope):
                     found.add(key)
-        return frozenset(heavy_formula_of_smiles(key) for key in found)
+        graphs: dict[str, list[str]] = {}
+        for key in sorted(found):
+            graphs.setdefault(heavy_formula_of_smiles(key), []).append(key)
+        return {formula: tuple(keys) for formula, keys in graphs.items()}
 
     def jurisdictions(self) -> tuple[str, ...]:
         """Jurisdiction codes, in alphabetical order."""
