@@ -317,14 +317,25 @@ def test_a_wider_reading_keeps_every_member_and_a_narrower_one_adds_none():
     }
     assert directions[("US-FRS", "acyl-iupac-broad")] == "wider"
     assert directions[("CN-FRS", "cn-piperidine-list-open")] == "wider"
-    # A parameter added to a kind (a fused dioxole, a limit on a phenyl's substituents)
-    # is not read for its direction.
-    assert directions[("US-FRS", "us-a-phenyl-substituents-limited")] is None
-    assert directions[("US-FRS", "methylenedioxy-as-substituent")] is None
+    # An option given to a kind counts by its declared effect: a fused dioxole set aside
+    # widens a monocycle, a limit on a phenyl's substituents narrows it.
+    assert directions[("US-FRS", "methylenedioxy-as-substituent")] == "wider"
+    assert directions[("US-FRS", "us-a-phenyl-substituents-limited")] == "narrower"
     acyl, thioacyl = Replacement("acyl"), Replacement("thioacyl")
     written = Clause("E", "", "acyl", replace=(acyl, thioacyl))
     assert _direction(written, Clause("E", "", "acyl", replace=(acyl,))) == "narrower"
     assert _direction(written, Clause("E", "", "acyl", replace=(acyl,), at=(4,))) is None
+    ring = Clause("D", "", "n_aryl", replace=(Replacement("monocycle", (("aromatic", True),)),))
+    wide = Replacement("monocycle", (("aromatic", True), ("dioxole_as_substituent", True)))
+    narrow = Replacement("monocycle", (("aromatic", True), ("hetero", True)))
+    both = Replacement("monocycle", (("dioxole_as_substituent", True), ("hetero", True)))
+    assert _direction(ring, Clause("D", "", "n_aryl", replace=(wide,))) == "wider"
+    assert _direction(ring, Clause("D", "", "n_aryl", replace=(narrow,))) == "narrower"
+    assert _direction(ring, Clause("D", "", "n_aryl", replace=(both,))) is None
+    chain = Replacement("hydrocarbyl", (("min_carbons", 1),))
+    fewer = Replacement("hydrocarbyl", (("min_carbons", 2),))
+    written = Clause("B", "", "n1_group", replace=(chain,))
+    assert _direction(written, Clause("B", "", "n1_group", replace=(fewer,))) is None
     halo = Clause("C", "", "piperidine", substitute=("halo",))
     assert _direction(halo, Clause("C", "", "piperidine", substitute=("any",))) == "wider"
     assert _direction(halo, Clause("C", "", "piperidine", substitute=("alkyl",))) is None

@@ -248,13 +248,14 @@ def decompose(
     if key in cache.distinct:
         return cache.distinct[key]
     chosen: dict[tuple, tuple[tuple[int, ...], tuple[int, ...], dict[int, int]]] = {}
+    index = dict(scaffold.core_map_to_query)
+    named = tuple(index.get(m) for m in positions)
     for match in sorted(cache.core_matches_of(scaffold, limits)):
         atom_map = {match[q]: m for m, q in scaffold.core_map_to_query}
-        atom_of = {m: a for a, m in atom_map.items()}
         signature = (
             frozenset(match),
-            tuple(frozenset(atom_of[m] for m in region.from_atoms) for region in scaffold.regions),
-            tuple(atom_of.get(m) for m in positions),
+            tuple(frozenset([match[q] for q in drawn]) for drawn in scaffold.region_query_atoms),
+            tuple(None if q is None else match[q] for q in named),
         )
         anchors = _anchors(cache, scaffold, match, atom_map)
         if signature not in chosen or anchors < chosen[signature][1]:

@@ -13,7 +13,7 @@ law of the same shape is a new file. The keys a file may hold are declared in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -147,6 +147,12 @@ class Scaffold:
         )
 
     @cached_property
+    def region_query_atoms(self) -> tuple[tuple[int, ...], ...]:
+        """Per region, in order, the core query atoms of the map numbers it is drawn from."""
+        index = dict(self.core_map_to_query)
+        return tuple(tuple(index[m] for m in r.from_atoms) for r in self.regions)
+
+    @cached_property
     def core_bonds(self) -> tuple[tuple[int, int], ...]:
         """The core query's bonds as pairs of query atom indices."""
         return tuple((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in self.core.GetBonds())
@@ -200,13 +206,57 @@ def _direction(written: Clause | None, patched: Clause) -> str | None:
     """
     if written is None or (written.at, written.since) != (patched.at, patched.since):
         return None
-    before, after = set(written.replace), set(patched.replace)
     allowed, allowing = set(written.substitute), set(patched.substitute)
-    if before <= after and (allowed <= allowing or "any" in allowing):
+    if allowed == allowing:
+        substitute = "same"
+    elif allowed <= allowing or "any" in allowing:
+        substitute = "wider"
+    elif allowing <= allowed or "any" in allowed:
+        substitute = "narrower"
+    else:
+        return None
+    return _joined([substitute, _replace_direction(written.replace, patched.replace)])
+
+
+def _replace_direction(
+    written: tuple[Replacement, ...], patched: tuple[Replacement, ...]
+) -> str | None:
+    before, after = set(written), set(patched)
+    if before == after:
+        return "same"
+    if before <= after:
         return "wider"
-    if after <= before and (allowing <= allowed or "any" in allowed):
+    if after <= before:
         return "narrower"
-    return None
+    if len(written) != len(patched):
+        return None
+    return _joined([_option_direction(a, b) for a, b in zip(written, patched, strict=True)])
+
+
+def _option_direction(written: Replacement, patched: Replacement) -> str | None:
+    """Options given or taken away, each by its declared effect (``Parameter.effect``)."""
+    if written.kind != patched.kind:
+        return None
+    effects = {p.name: p.effect for p in VOCABULARY[written.kind].parameters}
+    before, after = dict(written.params), dict(patched.params)
+    found = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old == new or not (old or new):
+            continue  # the same, or not given either way (false and absent alike)
+        if (old and new) or not effects.get(name):
+            return None  # a value changed (one list for another), or an effect not said
+        given = bool(new)
+        found.append("wider" if (effects[name] == "widens") == given else "narrower")
+    return _joined(found)
+
+
+def _joined(directions: Sequence[str | None]) -> str | None:
+    """One direction for changes made together: "same" when none changes anything."""
+    changed = {d for d in directions if d != "same"}
+    if not changed:
+        return "same"
+    return changed.pop() if len(changed) == 1 and None not in changed else None
 
 
 # Days whose clauses a rule keeps at hand (a service asked about many days starts afresh).
@@ -270,8 +320,11 @@ class ClassRule(Provenance):
         found: dict[str, str | None] = {}
         for reading in self.readings:
             written = {(c.label, c.region): c for c in self.clauses}
-            directions = {_direction(written.get((c.label, c.region)), c) for c in reading.patch}
-            found[reading.id] = directions.pop() if len(directions) == 1 else None
+            joined = _joined(
+                [_direction(written.get((c.label, c.region)), c) for c in reading.patch]
+            )
+            # A patch that changes nothing keeps every answer: "wider" says as much.
+            found[reading.id] = "wider" if joined == "same" else joined
         return found
 
     def clauses_at(self, day: dt.date | None, reading: Reading | None = None) -> tuple[Clause, ...]:

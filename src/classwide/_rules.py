@@ -113,15 +113,33 @@ class RuleSet:
 
     def for_jurisdiction(self, code: str) -> tuple[ClassRule, ...]:
         """The class and family rules of one jurisdiction."""
-        return tuple(r for r in self.rules if r.jurisdiction == code)
+        found = self._of_jurisdiction.get(code)
+        if found is None:
+            found = self._of_jurisdiction[code] = tuple(
+                r for r in self.rules if r.jurisdiction == code
+            )
+        return found
+
+    @cached_property
+    def _of_jurisdiction(self) -> dict[str, tuple[ClassRule, ...]]:
+        return {}
 
     def get(self, rule_id: str) -> ClassRule | ListRule:
         """A rule or list by id or alias."""
-        found: tuple[ClassRule | ListRule, ...] = (*self.rules, *self.lists)
-        for rule in found:
-            if rule_id == rule.id or rule_id in rule.aliases:
-                return rule
-        raise UnknownRuleError(f"no rule with id or alias {rule_id!r}")
+        found = self._by_name.get(rule_id)
+        if found is None:
+            raise UnknownRuleError(f"no rule with id or alias {rule_id!r}")
+        return found
+
+    @cached_property
+    def _by_name(self) -> dict[str, ClassRule | ListRule]:
+        # By id and by alias: the first rule or list to carry a name is the one it names.
+        found: dict[str, ClassRule | ListRule] = {}
+        every: tuple[ClassRule | ListRule, ...] = (*self.rules, *self.lists)
+        for rule in every:
+            for name in (rule.id, *rule.aliases):
+                found.setdefault(name, rule)
+        return found
 
     def listings(self, key: str) -> tuple[tuple[ListRule, ListEntry], ...]:
         """Every list entry whose substance has this parent key (``_standardize.parent_key``)."""

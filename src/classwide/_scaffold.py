@@ -838,8 +838,13 @@ def _look_for_cores(mol: Chem.Mol, rule: ClassRule, cache: MolCache) -> None:
     One search of a catalogue of every core and known near miss of the rule's scaffolds
     (seven reference forms of synthetic cannabinoids) costs about what one search costs
     from Python. When nothing matches, each scaffold's fit is its plain absent fit. Asked
-    of rules with several reference forms only: one form is searched on its own.
+    of rules with several reference forms only (one form is searched on its own), once a
+    molecule.
     """
+    if len(rule.scaffolds) < 2 or any(
+        s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds
+    ):
+        return
     found = _CORE_CATALOGS.get(id(rule))
     if found is None:
         queries = [q for s in rule.scaffolds for q in (s.core, *(p.query for p in s.near_misses))]
@@ -861,8 +866,20 @@ def _no_core(scaffold: Scaffold) -> Fit:
     return cast(tuple[Fit, Scaffold], found)[0]
 
 
+_NEAR_MISS_CATALOGS = SharedMemo(256)
+
+
 def _absent_fit(mol: Chem.Mol, scaffold: Scaffold) -> Fit:
     """The fit of a structure without the scaffold's core: a known near miss of it, or none."""
+    if len(scaffold.near_misses) > 1:
+        # Most structures hold none: one search of them all says so (the nitazenes' four).
+        found = _NEAR_MISS_CATALOGS.get(id(scaffold))
+        if found is None:
+            queries = (p.query for p in scaffold.near_misses)
+            found = (query_catalog(catalog_entry(n, q) for n, q in enumerate(queries)), scaffold)
+            _NEAR_MISS_CATALOGS.put(id(scaffold), found)  # the scaffold kept with its id
+        if not cast(tuple[FilterCatalog.FilterCatalog, Scaffold], found)[0].HasMatch(mol):
+            return _no_core(scaffold)
     for pattern in scaffold.near_misses:
         if mol.HasSubstructMatch(pattern.query):
             atoms = mol.GetSubstructMatch(pattern.query)
@@ -926,10 +943,7 @@ def fit_rule(
     """
     clauses = rule.clauses_at(day, reading)
     cache = cache if cache is not None else MolCache(mol)
-    if len(rule.scaffolds) > 1 and not any(
-        s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds
-    ):
-        _look_for_cores(mol, rule, cache)
+    _look_for_cores(mol, rule, cache)
     member = rule.reference_is_member
     best: tuple[tuple[bool, bool, int], Fit] | None = None
     for scaffold in rule.scaffolds:
@@ -961,6 +975,7 @@ def takes_in(
         cache: per-molecule results shared across fits.
         limits: bounds on the search.
     """
+    _look_for_cores(mol, rule, cache)
     for scaffold in rule.scaffolds:
         if scaffold.id in cache.absent:
             continue  # the core is absent: no member

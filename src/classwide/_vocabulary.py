@@ -997,6 +997,9 @@ class Parameter:
     name: str
     means: str
     type: str  # "boolean", "whole number", or "substituent kinds" (words of this registry)
+    # What giving the option (true, or a list) does to what the kind takes in: "widens"
+    # (more groups qualify), "narrows" (fewer), or "" (either, or not said).
+    effect: str = ""
 
 
 @dataclass(frozen=True)
@@ -1173,18 +1176,21 @@ KINDS: tuple[Kind, ...] = (
         is_monocycle,
         replace=True,
         parameters=(
-            Parameter("aromatic", "the ring must be aromatic", "boolean"),
-            Parameter("hetero", "the ring must hold a heteroatom", "boolean"),
+            Parameter("aromatic", "the ring must be aromatic", "boolean", "narrows"),
+            Parameter("hetero", "the ring must hold a heteroatom", "boolean", "narrows"),
             Parameter(
                 "dioxole_as_substituent",
                 "a methylenedioxy or ethylenedioxy ring fused to the ring counts as a substituent",
                 "boolean",
+                # Only a ring that would otherwise be fused to the monocycle is set aside.
+                "widens",
             ),
             Parameter(
                 "benzene_substituents",
                 "when the ring is still a benzene ring, only substituents of these kinds may be "
                 "on it",
                 "substituent kinds",
+                "narrows",
             ),
         ),
     ),
@@ -1208,6 +1214,7 @@ KINDS: tuple[Kind, ...] = (
                 "an amide nitrogen (a C(=O) on the nitrogen: amide, lactam, carbamate, urea) "
                 "counts too",
                 "boolean",
+                "widens",
             ),
         ),
     ),
