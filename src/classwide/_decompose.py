@@ -156,6 +156,8 @@ class MolCache:
         self.complete: dict[tuple[int, int], bool] = {}
         # The fit of a scaffold whose core is absent, by scaffold id (its near miss or none).
         self.absent: dict[str, object] = {}
+        # The rules whose reference forms were screened at once (``_look_for_cores``).
+        self.screened: set[str] = set()
         # A region's skeleton matched anywhere in the molecule, by query and bound: asked
         # for every group a region is tried with (the query is kept alive by the key).
         self._matches: dict[tuple[Chem.Mol, int], tuple[tuple[int, ...], ...]] = {}

@@ -841,9 +841,10 @@ def _look_for_cores(mol: Chem.Mol, rule: ClassRule, cache: MolCache) -> None:
     of rules with several reference forms only (one form is searched on its own), once a
     molecule.
     """
-    if len(rule.scaffolds) < 2 or any(
-        s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds
-    ):
+    if len(rule.scaffolds) < 2 or rule.id in cache.screened:
+        return
+    cache.screened.add(rule.id)
+    if any(s.id in cache.core_matches or s.id in cache.absent for s in rule.scaffolds):
         return
     found = _CORE_CATALOGS.get(id(rule))
     if found is None:
@@ -958,7 +959,21 @@ def fit_rule(
             best = (rank, fit)
     assert best is not None
     fit = best[1]
-    return replace(fit, reference_is_member=True) if member else fit
+    return _as_member(fit) if member else fit
+
+
+def _as_member(fit: Fit) -> Fit:
+    """The fit of a family that includes its parent: the plain absent fit made once."""
+    if fit.core_found or fit.near:
+        return replace(fit, reference_is_member=True)
+    found = _NO_CORE_MEMBER.get(id(fit))
+    if found is None or cast(tuple[Fit, Fit], found)[1] is not fit:
+        found = (replace(fit, reference_is_member=True), fit)  # the fit kept with its id
+        _NO_CORE_MEMBER.put(id(fit), found)
+    return cast(tuple[Fit, Fit], found)[0]
+
+
+_NO_CORE_MEMBER = SharedMemo(1024)
 
 
 def takes_in(
