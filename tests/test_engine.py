@@ -297,6 +297,11 @@ def test_atom_tables_read_from_the_parents_smiles_are_those_read_atom_by_atom():
     assert compared > 140  # most were read off their SMILES
     dative = Chem.MolFromSmiles("N->[Pt](<-N)(Cl)Cl")
     assert int(Chem.BondType.DATIVE) in sum(_read_tables(dative).bond_types, ())
+    # A text whose atom RDKit cannot read back is not used: the atoms are asked instead.
+    ethanol = Chem.MolFromSmiles("CCO")
+    numbered_as_written(ethanol, "C[Xx]O")
+    assert _read_tables(ethanol).elements == (6, 6, 8)
+    assert _read_tables(ethanol).symbols == ("C", "C", "O")
 
 
 def test_a_wider_reading_keeps_every_member_and_a_narrower_one_adds_none():

@@ -250,8 +250,7 @@ def decompose(
     if key in cache.distinct:
         return cache.distinct[key]
     chosen: dict[tuple, tuple[tuple[int, ...], tuple[int, ...], dict[int, int]]] = {}
-    index = dict(scaffold.core_map_to_query)
-    named = tuple(index.get(m) for m in positions)
+    named = tuple(scaffold.query_index.get(m) for m in positions)
     for match in sorted(cache.core_matches_of(scaffold, limits)):
         atom_map = {match[q]: m for m, q in scaffold.core_map_to_query}
         signature = (

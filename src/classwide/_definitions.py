@@ -147,10 +147,14 @@ class Scaffold:
         )
 
     @cached_property
+    def query_index(self) -> Mapping[int, int]:
+        """Core map number -> the core query's atom index."""
+        return dict(self.core_map_to_query)
+
+    @cached_property
     def region_query_atoms(self) -> tuple[tuple[int, ...], ...]:
         """Per region, in order, the core query atoms of the map numbers it is drawn from."""
-        index = dict(self.core_map_to_query)
-        return tuple(tuple(index[m] for m in r.from_atoms) for r in self.regions)
+        return tuple(tuple(self.query_index[m] for m in r.from_atoms) for r in self.regions)
 
     @cached_property
     def core_bonds(self) -> tuple[tuple[int, int], ...]:

@@ -176,7 +176,7 @@ def _member_degrees(scaffold: Scaffold) -> dict[int, tuple[int, int | None]]:
     heavy-atom graph is what standardisation leaves alone, so these bounds hold on the raw
     input too.
     """
-    index = dict(scaffold.core_map_to_query)
+    index = scaffold.query_index
     bounds: dict[int, tuple[int, int | None]] = {}
     for map_number, q in index.items():
         atom = scaffold.core.GetAtomWithIdx(q)
@@ -407,7 +407,7 @@ def _with_region_roots(
     a group bonded through such an atom. Every member matches one variant: its core on
     the core, each group's first atom on the bonding atom.
     """
-    index = dict(scaffold.core_map_to_query)
+    index = scaffold.query_index
     bearing = Counter(atom for region in scaffold.regions for atom in region.from_atoms)
     query.UpdatePropertyCache(strict=False)
     ring_atoms = {i for ring in Chem.GetSymmSSSR(query) for i in ring}
@@ -879,13 +879,8 @@ class Prefilter:
         # element, and its rings (bonds - atoms + 1) are at least the parent's: a cheap
         # test that settles most records before the parent's graph is looked for.
         self.derivatives: dict[str, tuple[dict[str, int], int, int, Chem.Mol]] = {}
-        for listed in rules.lists:
-            for entry in listed.entries:
-                key = entry.substance.key
-                if key is None or key in self.derivatives:
-                    continue
-                if not {"esters", "ethers"} & set(entry.scope):
-                    continue
+        for substances in rules.derivative_graphs.values():
+            for key in substances:
                 parent = Chem.MolFromSmiles(key)
                 if not any(
                     a.GetAtomicNum() == 8 and a.GetTotalNumHs() and a.GetDegree() == 1

@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from rdkit import Chem
 from rdkit.Chem import FilterCatalog
@@ -462,7 +462,6 @@ _LAST: list[tuple[Chem.Mol | None, _AtomTables | None]] = [(None, None)]
 _WRITTEN: weakref.WeakKeyDictionary[Chem.Mol, str] = weakref.WeakKeyDictionary()
 # One atom of a SMILES as RDKit writes it: a bracket atom, or one of the organic subset.
 _ATOM_TOKEN = re.compile(r"\[[^\]]*\]|Br|Cl|[BCNOSPFI]|[bcnosp]|\*")
-_TOKEN_ELEMENTS: dict[str, int] = {}
 # A bond that is not single, double, triple or aromatic (dative, zero-order, "one and a
 # half"): its order as a number does not tell its type.
 _UNCOMMON_BOND = Chem.MolFromSmarts("[*]!-;!=;!#;!:[*]")
@@ -488,11 +487,11 @@ def numbered_as_written(mol: Chem.Mol, smiles: str) -> None:
         _WRITTEN[mol] = smiles
 
 
-def _element_of(token: str) -> int:
-    element = _TOKEN_ELEMENTS.get(token)
-    if element is None:
-        element = _TOKEN_ELEMENTS[token] = Chem.AtomFromSmiles(token).GetAtomicNum()
-    return element
+@lru_cache(maxsize=4096)
+def _element_of(token: str) -> int | None:
+    """The atomic number of one atom as SMILES writes it; None if RDKit cannot read it."""
+    atom = Chem.AtomFromSmiles(token)
+    return None if atom is None else atom.GetAtomicNum()
 
 
 def neighbours(mol: Chem.Mol) -> tuple[tuple[int, ...], ...]:
@@ -539,9 +538,11 @@ def _read_tables(mol: Chem.Mol) -> _AtomTables:
     count = mol.GetNumAtoms()
     written = _WRITTEN.get(mol)
     symbols = _ATOM_TOKEN.findall(written) if written is not None else ()
+    numbers: tuple[int, ...] = ()
     if len(symbols) == count:
-        numbers = tuple(map(_element_of, symbols))
-    else:
+        read = tuple(map(_element_of, symbols))
+        numbers = cast(tuple[int, ...], read) if None not in read else ()
+    if len(numbers) != count:
         atoms = [mol.GetAtomWithIdx(i) for i in range(count)]
         symbols = [atom.GetSmarts(isomericSmiles=False) for atom in atoms]
         numbers = tuple(atom.GetAtomicNum() for atom in atoms)
