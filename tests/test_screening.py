@@ -16,6 +16,7 @@ from conftest import read_csv
 from rdkit import Chem
 from typer.testing import CliRunner
 
+import classwide._api as api
 import classwide.batch as batch
 from classwide._limits import Limits
 from classwide.batch import screen, screen_chunks
@@ -106,14 +107,14 @@ CRASHER = "CCCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1CC"  # reaches the full path
 
 def test_a_record_that_kills_its_worker_is_reported_and_nothing_is_lost(monkeypatch):
     """A crash in native code (simulated by os._exit) costs one error record, not the run."""
-    original = batch._classify_one
+    original = api.parse_structure
 
-    def crashing(record, found, job, rules):
-        if record.text == CRASHER:
+    def crashing(text, **kwargs):
+        if text == CRASHER:
             os._exit(3)
-        return original(record, found, job, rules)
+        return original(text, **kwargs)
 
-    monkeypatch.setattr(batch, "_classify_one", crashing)  # inherited by forked workers
+    monkeypatch.setattr(api, "parse_structure", crashing)  # inherited by forked workers
     smiles = _catalogue(300)
     smiles[137] = CRASHER
     records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
@@ -124,20 +125,47 @@ def test_a_record_that_kills_its_worker_is_reported_and_nothing_is_lost(monkeypa
 
 
 def test_a_record_over_its_time_limit_becomes_an_error_record(monkeypatch):
-    original = batch.classify_record
+    original = api.parse_structure
 
-    def slow(text, *args, **kwargs):
+    def slow(text, **kwargs):
         if text == "CCCCCCCCCCCCCCCCCCCCO":
             time.sleep(5)
-        return original(text, *args, **kwargs)
+        return original(text, **kwargs)
 
-    monkeypatch.setattr(batch, "classify_record", slow)
+    monkeypatch.setattr(api, "parse_structure", slow)
     smiles = ["CCO", "CCCCCCCCCCCCCCCCCCCCO", "CCC(=O)N(c1ccccc1)C1CCNCC1"]
     records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
     limits = Limits(seconds_per_record=0.5)
     for workers in (1, 2):
         out = list(screen(records, CODES, DAY, workers=workers, prefilter=False, limits=limits))
         assert [r.error for r in out] == [None, "timeout: over 0.5 s on this record", None]
+
+
+def test_a_record_s_time_limit_holds_over_all_its_stages(monkeypatch):
+    """Records go through each stage (reading, standardising, judging) chunk-wide before
+    the next stage; the limit is the record's whole time: reading and judging of 0.3 s
+    each exceed 0.5 s, although neither does alone."""
+    slow_text = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1C"
+    slow_parent = Chem.MolToSmiles(Chem.MolFromSmiles(slow_text))
+    read, judge = api.parse_structure, api.judge_components
+
+    def slow_read(text, **kwargs):
+        if text == slow_text:
+            time.sleep(0.3)
+        return read(text, **kwargs)
+
+    def slow_judge(components, *args):
+        if components[0].smiles == slow_parent:
+            time.sleep(0.3)
+        return judge(components, *args)
+
+    monkeypatch.setattr(api, "parse_structure", slow_read)
+    monkeypatch.setattr(api, "judge_components", slow_judge)
+    smiles = ["CCC(=O)N(c1ccccc1)C1CCNCC1", slow_text, "CCC(=O)N(c1ccccc1)C1CCN(C)CC1"]
+    records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
+    out = list(screen(records, CODES, DAY, prefilter=False, limits=Limits(seconds_per_record=0.5)))
+    assert [r.error for r in out] == [None, "timeout: over 0.5 s on this record", None]
+    assert out[0].standardized and out[2].standardized
 
 
 def test_resume_continues_an_interrupted_output(tmp_path):
@@ -284,14 +312,14 @@ def test_a_truncated_gzip_stops_with_a_clear_error_after_whole_records(tmp_path,
 
 def test_a_chunk_that_raises_costs_one_record(monkeypatch):
     """A bug on one record (simulated) becomes that record's error; the run goes on."""
-    original = batch.classify_record
+    original = api.parse_structure
 
-    def failing(text, *args, **kwargs):
+    def failing(text, **kwargs):
         if text == CRASHER:
             raise RuntimeError("simulated bug")
-        return original(text, *args, **kwargs)
+        return original(text, **kwargs)
 
-    monkeypatch.setattr(batch, "classify_record", failing)
+    monkeypatch.setattr(api, "parse_structure", failing)
     smiles = _catalogue(200)
     smiles[77] = CRASHER
     records = [batch.InputRecord(str(i), s) for i, s in enumerate(smiles, start=1)]
@@ -323,11 +351,11 @@ def test_a_timeout_swallowed_where_python_drops_exceptions_rings_again(monkeypat
     """The alarm can ring inside a callback whose exceptions Python prints and drops (a
     weak reference's, the garbage collector's); it rings again until the record ends, so
     the record is still stopped and reported as a timeout."""
-    original = batch.classify_record
+    original = api.parse_structure
 
-    def swallowing(text, *args, **kwargs):
+    def swallowing(text, **kwargs):
         if text != "CCO":
-            return original(text, *args, **kwargs)
+            return original(text, **kwargs)
         try:
             time.sleep(2)  # the first ring, dropped as a callback would drop it
         except batch.RecordTimeout:
@@ -335,9 +363,9 @@ def test_a_timeout_swallowed_where_python_drops_exceptions_rings_again(monkeypat
         end = time.monotonic() + 2
         while time.monotonic() < end:
             pass  # a slow record that only a second ring stops
-        return original(text, *args, **kwargs)
+        return original(text, **kwargs)
 
-    monkeypatch.setattr(batch, "classify_record", swallowing)
+    monkeypatch.setattr(api, "parse_structure", swallowing)
     records = [batch.InputRecord("1", "CCO"), batch.InputRecord("2", "CCN")]
     out = list(screen(records, CODES, DAY, limits=Limits(seconds_per_record=0.5), prefilter=False))
     assert [r.error for r in out] == ["timeout: over 0.5 s on this record", None]

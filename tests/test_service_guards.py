@@ -23,6 +23,7 @@ from classwide.service import ServiceLimits, Settings, create_app
 from classwide.service.audit import AuditLog
 
 FURANYL = "O=C(c1ccco1)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 LIMITS = ServiceLimits(
     max_check_bytes=5_000,
     max_upload_bytes=20_000,
@@ -180,19 +181,19 @@ def test_jobs_run_in_worker_processes(service, monkeypatch):
 
 def test_a_slow_record_in_a_job_becomes_a_timeout_record(tmp_path, monkeypatch):
     """D4/B11: seconds_per_record holds in a service job (0 timeouts before)."""
-    import classwide.batch as batch
+    import classwide._api as api
 
-    original = batch.classify_record
+    original = api.parse_structure
 
-    def slow(text, record_id, *args, **kwargs):
-        if record_id == "slow":
+    def slow(text, **kwargs):
+        if text == FURANYL:
             time.sleep(20)
-        return original(text, record_id, *args, **kwargs)
+        return original(text, **kwargs)
 
-    monkeypatch.setattr(batch, "classify_record", slow)  # job workers are forked: they see it
+    monkeypatch.setattr(api, "parse_structure", slow)  # job workers are forked: they see it
     limits = ServiceLimits(record=Limits(max_heavy_atoms=250, seconds_per_record=0.5))
     with _client(tmp_path, limits) as client:
-        upload = f"{FURANYL} slow\n{FURANYL} fast\n".encode()
+        upload = f"{FURANYL} slow\n{FENTANYL} fast\n".encode()
         job = client.post("/api/v1/screen", files={"file": ("a.smi", upload)}).json()
         job = wait_for_job(client, job["id"])
         assert job["state"] == "done" and job["records"] == 2

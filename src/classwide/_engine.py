@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rdkit import Chem
 
@@ -171,6 +171,47 @@ def _near_miss(
     return judge_rule(mol, rule, day, limits, cache)[1]
 
 
+@dataclass(frozen=True)
+class Described:
+    """A parent as every rule meets it, found before any rule speaks (``describe``)."""
+
+    mol: Chem.Mol
+    flat: str  # canonical SMILES without stereo: the lists' index key
+    isomeric: str  # with stereo, when a listing it meets names one stereoisomer
+    listings: tuple[tuple[ListRule, ListEntry], ...]
+    pieces: tuple[Undone, ...]  # esters and ethers undone, when some list covers them
+    cache: MolCache
+
+
+def describe(mol: Chem.Mol, rules: RuleSet, smiles: str | None = None) -> Described:
+    """What ``judge`` needs of a parent whatever the jurisdiction or day.
+
+    Args:
+        mol: the standardised parent (see ``standardize``).
+        rules: the rule set.
+        smiles: the parent's canonical SMILES (``Parent.smiles``), when known.
+
+    Returns:
+        Its index keys, the listings they find, the pieces its esters and ethers undone
+        give, and a cache for the searches of its rules.
+    """
+    flat = parent_key(mol, smiles)
+    if smiles is not None:
+        numbered_as_written(mol, smiles)  # the parent's atoms follow its SMILES
+    listings = rules.listings(flat)
+    # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
+    # parent with its stereo; every other listing takes any stereoisomer.
+    isomeric = Chem.MolToSmiles(mol) if any(e.stereo != "any" for _, e in listings) else flat
+    pieces: tuple[Undone, ...] = ()
+    if rules.derivative_scope:  # some list covers esters or ethers
+        pieces = tuple(
+            undo_esters_and_ethers(
+                mol, formulas=rules.derivative_formulas, graphs=rules.derivative_graphs
+            )
+        )
+    return Described(mol, flat, isomeric, listings, pieces, MolCache(mol))
+
+
 def judge(
     mol: Chem.Mol,
     rules: RuleSet,
@@ -179,6 +220,7 @@ def judge(
     limits: Limits = DEFAULT_LIMITS,
     *,
     smiles: str | None = None,
+    described: Described | None = None,
 ) -> tuple[JurisdictionVerdict, ...]:
     """Decide, per jurisdiction, the control that applies to a parent structure on ``day``.
 
@@ -194,30 +236,16 @@ def judge(
         day: the date whose law applies.
         limits: bounds on the search.
         smiles: the parent's canonical SMILES (``Parent.smiles``), when known.
+        described: ``describe`` of the parent, when done already.
 
     Returns:
         One verdict per jurisdiction.
     """
-    flat = parent_key(mol, smiles)
-    if smiles is not None:
-        numbered_as_written(mol, smiles)  # the parent's atoms follow its SMILES
-    listings = rules.listings(flat)
-    # A listing of one stereoisomer (levomethorphan) or of the racemate is matched on the
-    # parent with its stereo; every other listing takes any stereoisomer.
-    isomeric = Chem.MolToSmiles(mol) if any(e.stereo != "any" for _, e in listings) else flat
-    cache = MolCache(mol)
+    if described is None:
+        described = describe(mol, rules, smiles)
+    flat, isomeric, listings = described.flat, described.isomeric, described.listings
+    cache, pieces = described.cache, described.pieces
     verdicts = []
-    undone: list[Undone] = []
-
-    def pieces() -> list[Undone]:
-        # Undone once per structure, and only when some list covers esters or ethers.
-        if not undone and rules.derivative_scope:
-            found = undo_esters_and_ethers(
-                mol, formulas=rules.derivative_formulas, graphs=rules.derivative_graphs
-            )
-            undone.extend(found or [_NO_PIECE])
-        return [u for u in undone if u is not _NO_PIECE]
-
     for code in jurisdictions:
         matches: list[ListedMatch | ClassMatch] = []
         # A precursor family that does not take the structure in is worded only if the
@@ -234,7 +262,7 @@ def judge(
         matches.extend(
             _listed_match(listed, entry, how) for listed, entry, how in _closest(found, isomeric)
         )
-        matches.extend(_derivative_matches(pieces(), rules, code, day, found))
+        matches.extend(_derivative_matches(pieces, rules, code, day, found))
         for rule in rules.for_jurisdiction(code):
             if rule.period_at(day) is None:
                 continue
@@ -294,6 +322,7 @@ def judge_components(
     jurisdictions: Sequence[str],
     day: dt.date,
     limits: Limits = DEFAULT_LIMITS,
+    described: Sequence[Described] | None = None,
 ) -> tuple[Parent, tuple[JurisdictionVerdict, ...], tuple[Component, ...]]:
     """Decide a mixture or salt: controlled when any of its components is.
 
@@ -311,6 +340,7 @@ def judge_components(
         jurisdictions: jurisdiction codes, in the order to report them.
         day: the date whose law applies.
         limits: bounds on the search.
+        described: ``describe`` of each component, when done already.
 
     Returns:
         The parent to report as ``standardized`` (the component that decides the strongest
@@ -318,9 +348,11 @@ def judge_components(
         components to report: none when only the largest has anything to say, so that
         such a record reads as it would for the largest alone.
     """
+    if described is None:
+        described = [describe(parent.mol, rules, parent.smiles) for parent in components]
     judged = [
-        judge(parent.mol, rules, jurisdictions, day, limits, smiles=parent.smiles)
-        for parent in components
+        judge(parent.mol, rules, jurisdictions, day, limits, described=found)
+        for parent, found in zip(components, described, strict=True)
     ]
     if len(components) == 1:
         return components[0], judged[0], ()
@@ -385,12 +417,11 @@ def _in_mixture(note: ReviewNote, index: int, statuses: Sequence[Status]) -> Rev
     return replace(note, status_would_be=_strongest([note.status_would_be, *rest]))
 
 
-_NO_PIECE = Undone("", "", frozenset(), ())
 _SCOPE_WORD = {"ester": "esters", "ether": "ethers"}
 
 
 def _derivative_matches(
-    pieces: list[Undone],
+    pieces: Sequence[Undone],
     rules: RuleSet,
     code: str,
     day: dt.date,

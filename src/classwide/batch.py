@@ -30,6 +30,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,7 +41,7 @@ from itertools import chain, islice
 from pathlib import Path
 from types import FrameType
 
-from classwide._api import classify_record, internal_error
+from classwide._api import Judging, RecordWork, internal_error
 from classwide._dask import screen_on_dask
 from classwide._findings import Classification, JurisdictionVerdict, Status
 from classwide._limits import DEFAULT_LIMITS, Limits
@@ -247,12 +248,7 @@ def run_chunk(job: Job, chunk: Chunk, rules: RuleSet | None = None) -> ChunkResu
         if quick is not None
         else [False] * len(records)
     )
-    full: list[Classification | None] = []  # None: settled by the prefilter
-    try:
-        for record, found, done in zip(records, resolved, settled, strict=True):
-            full.append(None if done else _classify_one(record, found, job, rules))
-    finally:
-        _ALARM.disarm()
+    full = _classify_staged(records, resolved, settled, job, rules)
     if job.fmt == "jsonl":
         # A settled record (most of a catalogue) goes straight to its line: no object.
         template = _settled_template(job, rules)
@@ -314,36 +310,58 @@ def _json_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _classify_one(
-    record: InputRecord, found: Resolved | str | None, job: Job, rules: RuleSet
-) -> Classification:
-    """The full path for one record, under the per-record time limit."""
-    error = record.error
-    if isinstance(found, str):  # a name that could not be resolved
-        error, found = found, None
+def _classify_staged(
+    records: Sequence[InputRecord],
+    resolved: Sequence[Resolved | str | None],
+    settled: Sequence[bool | None],
+    job: Job,
+    rules: RuleSet,
+) -> list[Classification | None]:
+    """The full path for the records the prefilter did not settle (None for those it did).
+
+    Every record goes through one stage before any goes through the next (see
+    ``RecordWork``); the time limit is the record's, over all its stages.
+    """
+    judging = Judging(job.codes, job.day, rules, job.limits, job.names)
+    works: list[RecordWork | None] = []
+    for record, found, done in zip(records, resolved, settled, strict=True):
+        if done:
+            works.append(None)
+        elif isinstance(found, str):  # a name that could not be resolved
+            works.append(RecordWork(record.text, record.id, judging, found))
+        else:
+            works.append(RecordWork(record.text, record.id, judging, record.error, found))
+    spent = [0.0] * len(works)
     try:
-        _ALARM.arm(job.limits.seconds_per_record)
+        for stage in RecordWork.STAGES:
+            for n, (record, work) in enumerate(zip(records, works, strict=True)):
+                if work is not None and work.result is None:
+                    spent[n] += _advance_in_time(record, work, stage, spent[n], job, rules)
+    finally:
+        _ALARM.disarm()
+    return [None if work is None else work.finished() for work in works]
+
+
+def _advance_in_time(
+    record: InputRecord, work: RecordWork, stage: str, spent: float, job: Job, rules: RuleSet
+) -> float:
+    """Run one stage of a record under what is left of its time limit; the seconds it took."""
+    limit = job.limits.seconds_per_record
+    started = time.perf_counter()
+    try:
+        if spent >= limit:
+            raise RecordTimeout
+        _ALARM.arm(limit - spent)
         try:
-            return classify_record(
-                record.text,
-                record.id,
-                job.codes,
-                job.day,
-                rules,
-                error=error,
-                limits=job.limits,
-                names=job.names,
-                resolved=found,
-            )
+            work.advance(stage)
         finally:
             # Disarmed here, not after the chunk: an alarm left running would ring in the
-            # next record's prefilter or in serialisation, where nothing catches it.
+            # next record's stage or in serialisation, where nothing catches it.
             _ALARM.disarm()
     except RecordTimeout:
         _ALARM.disarm()  # a second ring may have struck before the first disarm finished
-        return error_record(
-            record, f"timeout: over {job.limits.seconds_per_record:g} s on this record", job, rules
-        )
+        work.result = error_record(record, f"timeout: over {limit:g} s on this record", job, rules)
+    return time.perf_counter() - started
 
 
 def error_record(
