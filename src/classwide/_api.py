@@ -186,12 +186,12 @@ class RecordWork:
     """One record on its way through the stages of ``classify_record``.
 
     A batch takes a chunk of records through each stage before the next one
-    (``STAGES``): reading, standardising and judging each run their own code and RDKit's
-    on record after record, while it is still in the processor's caches. On fentanyl-rich
-    input that makes a record about a sixth faster than taking each record through every
-    stage in turn; the outcome of each record is the same. Each stage turns bad input into
-    the record's ``error`` (``InputError``), and any other failure into an internal error
-    of that record alone.
+    (``STAGES``): reading, standardising, describing and judging each run their own code
+    and RDKit's on record after record, while it is still in the processor's caches. On
+    fentanyl-rich input a record then takes about 13 % less time than when each record
+    goes through every stage in turn; the outcome of each record is the same. Each stage
+    turns bad input into the record's ``error`` (``InputError``), and any other failure
+    into an internal error of that record alone.
     """
 
     STAGES = ("read", "standardize", "describe", "judge")
