@@ -168,6 +168,24 @@ def test_a_record_s_time_limit_holds_over_all_its_stages(monkeypatch):
     assert out[0].standardized and out[2].standardized
 
 
+def test_a_record_over_its_time_limit_keeps_how_its_input_was_given(monkeypatch):
+    """A MOL block that times out is reported like any other MOL block record: shown as
+    "(MOL block)", of input type molblock (not as SMILES text)."""
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"))
+    read = api.parse_structure
+
+    def slow(text, **kwargs):
+        if text == block:
+            time.sleep(2)
+        return read(text, **kwargs)
+
+    monkeypatch.setattr(api, "parse_structure", slow)
+    records = [batch.InputRecord("1", block), batch.InputRecord("2", "CCO")]
+    out = list(screen(records, CODES, DAY, prefilter=False, limits=Limits(seconds_per_record=0.3)))
+    assert [r.error for r in out] == ["timeout: over 0.3 s on this record", None]
+    assert (out[0].input, out[0].input_type) == ("(MOL block)", "molblock")
+
+
 def test_resume_continues_an_interrupted_output(tmp_path):
     source = tmp_path / "in.smi"
     source.write_text("\n".join(_lines(300)) + "\n")

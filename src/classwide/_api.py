@@ -7,13 +7,14 @@ batch form and turns bad input into a record with ``error`` set, so a batch neve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rdkit import Chem
 
 from classwide._engine import Described, describe, judge_by_name, judge_components
-from classwide._findings import Classification
+from classwide._findings import Classification, Component, JurisdictionVerdict
 from classwide._limits import DEFAULT_LIMITS, Limits
 from classwide._names import Resolved, resolve
 from classwide._rules import RuleSet, default_rules
@@ -194,7 +195,6 @@ class RecordWork:
     into an internal error of that record alone.
     """
 
-    STAGES = ("read", "standardize", "describe", "judge")
     __slots__ = (
         "_id",
         "_shown",
@@ -230,12 +230,12 @@ class RecordWork:
         if error is not None:
             self.fail(error)
 
-    def advance(self, stage: str) -> None:
+    def advance(self, stage: Callable[[RecordWork], None]) -> None:
         """Run one stage of ``STAGES`` (in order); nothing once the record has its result."""
         if self.result is not None:
             return
         try:
-            getattr(self, "_" + stage)()
+            stage(self)
         except InputError as exc:
             self.fail(str(exc))
         except Exception as exc:  # an RDKit failure on one record must not stop a batch
@@ -243,23 +243,34 @@ class RecordWork:
 
     def fail(self, error: str) -> None:
         """End the record with a one-line ``error`` and no verdicts."""
-        judging = self._judging
-        self.result = Classification(
-            self._id,
-            self._shown,
-            error,
-            None,
-            (),
-            judging.rules.version,
-            judging.day.isoformat(),
-            self._type,
-        )
+        self._end(error=error)
 
     def finished(self) -> Classification:
         """The record's classification, once every stage has run."""
         if self.result is None:
             raise RuntimeError("the record has stages left to run")
         return self.result
+
+    def _end(
+        self,
+        *,
+        error: str | None = None,
+        standardized: str | None = None,
+        verdicts: tuple[JurisdictionVerdict, ...] = (),
+        components: tuple[Component, ...] = (),
+    ) -> None:
+        judging = self._judging
+        self.result = Classification(
+            self._id,
+            self._shown,
+            error,
+            standardized,
+            verdicts,
+            judging.rules.version,
+            judging.day.isoformat(),
+            self._type,
+            components=components,
+        )
 
     def _read(self) -> None:
         judging = self._judging
@@ -269,18 +280,10 @@ class RecordWork:
         if resolved is not None:
             self._text, self._type = resolved.structure, resolved.input_type
             if resolved.structureless:
-                verdicts = judge_by_name(
-                    str(resolved.substance), judging.rules, judging.codes, judging.day
-                )
-                self.result = Classification(
-                    self._id,
-                    self._shown,
-                    None,
-                    None,
-                    verdicts,
-                    judging.rules.version,
-                    judging.day.isoformat(),
-                    self._type,
+                # Opium, coca leaf, a plant: named in the law, with no structure to judge.
+                substance = str(resolved.substance)
+                self._end(
+                    verdicts=judge_by_name(substance, judging.rules, judging.codes, judging.day)
                 )
                 return
         self._mol = parse_structure(self._text, limits=judging.limits)
@@ -308,17 +311,14 @@ class RecordWork:
             self._described,
         )
         self._parents, self._described = (), []
-        self.result = Classification(
-            self._id,
-            self._shown,
-            None,
-            parent.smiles,
-            verdicts,
-            judging.rules.version,
-            judging.day.isoformat(),
-            self._type,
-            components=judged,
-        )
+        self._end(standardized=parent.smiles, verdicts=verdicts, components=judged)
+
+    STAGES: ClassVar[tuple[Callable[[RecordWork], None], ...]] = (
+        _read,
+        _standardize,
+        _describe,
+        _judge,
+    )
 
 
 def internal_error(exc: BaseException) -> str:

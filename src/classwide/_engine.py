@@ -175,7 +175,6 @@ def _near_miss(
 class Described:
     """A parent as every rule meets it, found before any rule speaks (``describe``)."""
 
-    mol: Chem.Mol
     flat: str  # canonical SMILES without stereo: the lists' index key
     isomeric: str  # with stereo, when a listing it meets names one stereoisomer
     listings: tuple[tuple[ListRule, ListEntry], ...]
@@ -209,7 +208,7 @@ def describe(mol: Chem.Mol, rules: RuleSet, smiles: str | None = None) -> Descri
                 mol, formulas=rules.derivative_formulas, graphs=rules.derivative_graphs
             )
         )
-    return Described(mol, flat, isomeric, listings, pieces, MolCache(mol))
+    return Described(flat, isomeric, listings, pieces, MolCache(mol))
 
 
 def judge(

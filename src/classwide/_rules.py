@@ -113,16 +113,14 @@ class RuleSet:
 
     def for_jurisdiction(self, code: str) -> tuple[ClassRule, ...]:
         """The class and family rules of one jurisdiction."""
-        found = self._of_jurisdiction.get(code)
-        if found is None:
-            found = self._of_jurisdiction[code] = tuple(
-                r for r in self.rules if r.jurisdiction == code
-            )
-        return found
+        return self._of_jurisdiction.get(code, ())
 
     @cached_property
     def _of_jurisdiction(self) -> dict[str, tuple[ClassRule, ...]]:
-        return {}
+        found: dict[str, list[ClassRule]] = {}
+        for rule in self.rules:
+            found.setdefault(rule.jurisdiction, []).append(rule)
+        return {code: tuple(rules) for code, rules in found.items()}
 
     def get(self, rule_id: str) -> ClassRule | ListRule:
         """A rule or list by id or alias."""

@@ -31,7 +31,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -334,16 +334,16 @@ def _classify_staged(
     spent = [0.0] * len(works)
     try:
         for stage in RecordWork.STAGES:
-            for n, (record, work) in enumerate(zip(records, works, strict=True)):
+            for n, work in enumerate(works):
                 if work is not None and work.result is None:
-                    spent[n] += _advance_in_time(record, work, stage, spent[n], job, rules)
+                    spent[n] += _advance_in_time(work, stage, spent[n], job)
     finally:
         _ALARM.disarm()
     return [None if work is None else work.finished() for work in works]
 
 
 def _advance_in_time(
-    record: InputRecord, work: RecordWork, stage: str, spent: float, job: Job, rules: RuleSet
+    work: RecordWork, stage: Callable[[RecordWork], None], spent: float, job: Job
 ) -> float:
     """Run one stage of a record under what is left of its time limit; the seconds it took."""
     limit = job.limits.seconds_per_record
@@ -360,7 +360,7 @@ def _advance_in_time(
             _ALARM.disarm()
     except RecordTimeout:
         _ALARM.disarm()  # a second ring may have struck before the first disarm finished
-        work.result = error_record(record, f"timeout: over {limit:g} s on this record", job, rules)
+        work.fail(f"timeout: over {limit:g} s on this record")
     return time.perf_counter() - started
 
 
